@@ -1,0 +1,18 @@
+//! Enrich stage: keeps only the citizen data the dossier's procedure needs.
+//!
+//! Consumes `dossier.verified.v1`. For a verified applicant it reads the staged
+//! population record, extracts the fields the procedure declares in the catalogue
+//! (codes mapped to names, legacy administrative units mapped to current ones), stores
+//! them with the dossier, **deletes the staged record**, and emits `dossier.enriched.v1`
+//! carrying field names and the current residence commune, never values.
+//! Refused dossiers (not found, mismatch) are final and are only marked processed.
+//!
+//! Ethnicity and religion are sensitive data (Law 91/2025): until encrypted storage
+//! exists they are withheld even when a procedure declares them, and the event lists
+//! them as withheld so that an officer knows to ask.
+
+mod handle;
+mod shell;
+
+pub use handle::{Enrichment, decide, field_name};
+pub use shell::Enrich;

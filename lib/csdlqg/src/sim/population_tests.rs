@@ -1,0 +1,94 @@
+//! Tests of the synthetic population.
+
+use dossierflow_domain::IdKind;
+
+use super::*;
+
+#[test]
+fn same_seed_same_people_other_seed_other_people() {
+    let a = Population::synthetic(42, 200, Vec::new());
+    let b = Population::synthetic(42, 200, Vec::new());
+    let c = Population::synthetic(43, 200, Vec::new());
+    assert_eq!(a.len(), 200);
+    assert!(a.people() == b.people());
+    assert!(a.people() != c.people());
+}
+
+#[test]
+fn ids_are_consistent_with_birth_year_gender_and_province() {
+    let pop = Population::synthetic(7, 1000, Vec::new());
+    for p in pop.people() {
+        let id = p.id.as_str();
+        assert_eq!(p.id.kind(), IdKind::Cccd);
+        assert_eq!(id.len(), 12);
+        let digit = id.as_bytes()[3] - b'0';
+        let year = p.birth.year();
+        let century = if year >= 2000 { 2 } else { 0 };
+        assert_eq!(digit - digit % 2, century, "century digit for {year}");
+        assert_eq!(digit % 2 == 1, p.gender == Gender::Female);
+        assert_eq!(id[4..6].parse::<i32>().unwrap(), year % 100);
+        assert!((1940..=2010).contains(&year));
+        let province = p.birth_registration.province.as_deref().unwrap();
+        assert_eq!(&id[1..3], province, "CCCD prefix is the birth province");
+        assert!(pop.find(id).is_some_and(|q| q.id == p.id));
+        assert_eq!(p.id.check_consistency(&p.birth, Some(p.gender)), Ok(()));
+    }
+}
+
+#[test]
+fn mix_of_old_ids_year_only_dates_and_diacritics() {
+    let pop = Population::synthetic(1, 1000, Vec::new());
+    let old: Vec<&Person> = pop.people().iter().filter(|p| p.old_id.is_some()).collect();
+    assert!(old.len() > 100, "some people have a CMND: {}", old.len());
+    for p in &old {
+        let cmnd = p.old_id.as_deref().unwrap();
+        assert_eq!(cmnd.len(), 9);
+        assert!(p.birth.year() < 2000);
+        assert!(pop.find(cmnd).is_some_and(|q| q.id == p.id));
+    }
+    let year_only = pop
+        .people()
+        .iter()
+        .filter(|p| matches!(p.birth, BirthDate::YearOnly(_)))
+        .count();
+    assert!(
+        (5..150).contains(&year_only),
+        "a few year-only dates: {year_only}"
+    );
+    let nguyen = pop
+        .people()
+        .iter()
+        .filter(|p| p.name.as_str().starts_with("Nguyễn "))
+        .count();
+    assert!(
+        nguyen > 200,
+        "Nguyễn is the most common family name: {nguyen}"
+    );
+    assert!(
+        pop.people()
+            .iter()
+            .all(|p| p.name.as_str().split(' ').count() >= 3)
+    );
+    assert!(pop.find("000000000000").is_none());
+}
+
+#[test]
+fn permanent_addresses_come_from_the_given_communes() {
+    let commune = Address {
+        province: Some("25".into()),
+        commune: Some("09999".into()),
+        ..Address::default()
+    };
+    let pop = Population::synthetic(3, 50, vec![commune]);
+    for p in pop.people() {
+        assert_eq!(p.permanent.commune.as_deref(), Some("09999"));
+        assert!(p.permanent.detail.is_some());
+    }
+    let record = pop.record(pop.person(0));
+    let p = pop.person(0);
+    assert_eq!(record.id.as_deref(), Some(p.id.as_str()));
+    assert_eq!(record.full_name, p.name.as_str());
+    assert_eq!(record.birth, p.birth);
+    assert_eq!(record.permanent.as_ref(), Some(&p.permanent));
+    assert!(!format!("{p:?}").contains(p.id.as_str()));
+}

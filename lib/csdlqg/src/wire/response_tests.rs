@@ -1,0 +1,152 @@
+//! Unit tests of the response writer and parser with hand-written sample XML.
+
+use super::*;
+
+fn sample_record() -> CitizenRecord {
+    CitizenRecord {
+        id: Some("001090123456".into()),
+        old_id: Some("012345678".into()),
+        full_name: "Nguyễn Văn Thành Công".into(),
+        gender: Gender::Male,
+        ethnicity: Some("01".into()),
+        religion: Some("00".into()),
+        marital_status: MaritalStatus::Married,
+        blood_type: BloodType::AB,
+        birth: BirthDate::Full(NaiveDate::from_ymd_opt(1990, 4, 20).unwrap()),
+        nationality: Some("VN".into()),
+        birth_registration: Some(Address {
+            province: Some("01".into()),
+            ..Address::default()
+        }),
+        hometown: None,
+        permanent: Some(Address {
+            province: Some("01".into()),
+            district: Some("001".into()),
+            commune: Some("00001".into()),
+            detail: Some("Số 5 & ngõ <7>".into()),
+            country: Some("VN".into()),
+        }),
+        current: None,
+    }
+}
+
+fn citizens(xml: &str) -> Vec<CitizenRecord> {
+    match parse(xml).unwrap() {
+        Reply::Citizens(c) => c,
+        Reply::Fault(f) => panic!("unexpected fault {f:?}"),
+    }
+}
+
+fn fault(xml: &str) -> Fault {
+    match parse(xml).unwrap() {
+        Reply::Fault(f) => f,
+        Reply::Citizens(_) => panic!("expected a fault"),
+    }
+}
+
+#[test]
+fn written_citizens_parse_back_identically() {
+    let mut year_only = sample_record();
+    year_only.birth = BirthDate::YearOnly(1955);
+    year_only.full_name = "Lý Mai".into();
+    year_only.marital_status = MaritalStatus::Unknown;
+    let records = vec![sample_record(), year_only];
+    let xml = write_citizens(&records);
+    assert!(xml.contains("<Ho>Nguyễn</Ho><ChuDem>Văn Thành</ChuDem><Ten>Công</Ten>"));
+    assert!(xml.contains("<NgayThangNamSinh><Nam>1955</Nam></NgayThangNamSinh>"));
+    assert!(citizens(&xml) == records, "round trip changed the records");
+}
+
+#[test]
+fn empty_collection_means_not_found() {
+    let xml = r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body>
+        <ns2:TraCuuThongTinCongDanResponse xmlns:ns2="http://dancuquocgia.bca">
+        <ns2:CongdanCollection/></ns2:TraCuuThongTinCongDanResponse></S:Body></S:Envelope>"#;
+    assert!(citizens(xml).is_empty());
+    assert!(citizens(&write_citizens(&[])).is_empty());
+}
+
+#[test]
+fn vendor_sample_with_prefixes_and_partial_fields() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+    <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
+      <soapenv:Body><dc:CongdanCollection xmlns:dc="http://dancuquocgia.bca">
+        <dc:CongDan>
+          <dc:SoDinhDanh>079301000123</dc:SoDinhDanh>
+          <dc:HoVaTen><dc:Ho></dc:Ho><dc:ChuDem/><dc:Ten>Phạm Thị Hoa</dc:Ten></dc:HoVaTen>
+          <dc:GioiTinh>2</dc:GioiTinh>
+          <dc:TinhTrangHonNhan>3</dc:TinhTrangHonNhan>
+          <dc:NhomMau>09</dc:NhomMau>
+          <dc:NgayThangNamSinh><dc:Nam>2001</dc:Nam><dc:NgayThangNam>20010000</dc:NgayThangNam></dc:NgayThangNamSinh>
+          <dc:ThuongTru><dc:MaTinhThanh>79</dc:MaTinhThanh><dc:MaPhuongXa>26734</dc:MaPhuongXa></dc:ThuongTru>
+          <dc:QueQuan></dc:QueQuan>
+        </dc:CongDan>
+      </dc:CongdanCollection></soapenv:Body></soapenv:Envelope>"#;
+    let rec = &citizens(xml)[0];
+    assert_eq!(rec.id.as_deref(), Some("079301000123"));
+    assert_eq!(rec.old_id, None);
+    assert_eq!(rec.full_name, "Phạm Thị Hoa");
+    assert_eq!(rec.gender, Gender::Female);
+    assert_eq!(rec.marital_status, MaritalStatus::DivorcedOrWidowed);
+    assert_eq!(rec.blood_type, BloodType::Unknown);
+    assert_eq!(rec.birth, BirthDate::YearOnly(2001));
+    let permanent = rec.permanent.as_ref().unwrap();
+    assert_eq!(permanent.province.as_deref(), Some("79"));
+    assert_eq!(permanent.commune.as_deref(), Some("26734"));
+    assert_eq!(permanent.district, None);
+    assert!(
+        rec.hometown.is_none(),
+        "an empty address element is no address"
+    );
+}
+
+#[test]
+fn soap_fault_004_carries_vendor_code() {
+    let xml = write_fault(
+        "Client",
+        "Thủ tục chưa được cấp quyền khai thác",
+        Some("004"),
+    );
+    assert_eq!(
+        fault(&xml),
+        Fault {
+            fault_code: Some("Client".into()),
+            vendor_code: Some("004".into())
+        }
+    );
+}
+
+#[test]
+fn vendor_code_in_fault_string_or_error_element() {
+    let in_string = r#"<Envelope><Body><Fault><faultcode>Server</faultcode>
+        <faultstring>005: Cán bộ không có quyền</faultstring></Fault></Body></Envelope>"#;
+    assert_eq!(fault(in_string).vendor_code.as_deref(), Some("005"));
+    let not_code = r#"<Envelope><Body><Fault><faultcode>Server</faultcode>
+        <faultstring>0045 things</faultstring></Fault></Body></Envelope>"#;
+    assert_eq!(fault(not_code).vendor_code, None);
+    let element = r#"<Envelope><Body><TraCuuThongTinCongDanResponse>
+        <MaLoi>004</MaLoi><MoTaLoi>x</MoTaLoi><CongdanCollection/>
+        </TraCuuThongTinCongDanResponse></Body></Envelope>"#;
+    assert_eq!(fault(element).vendor_code.as_deref(), Some("004"));
+    let other = r#"<Envelope><Body><Loi><MaLoi>099</MaLoi></Loi></Body></Envelope>"#;
+    assert_eq!(fault(other).vendor_code.as_deref(), Some("099"));
+}
+
+#[test]
+fn malformed_responses_are_errors() {
+    assert_eq!(
+        parse("<Envelope><Body><Other/></Body></Envelope>").err(),
+        Some(WireError::Missing("CongdanCollection"))
+    );
+    assert_eq!(
+        parse("<html><body>Bad gateway</body></html>").err(),
+        Some(WireError::Missing("Envelope"))
+    );
+    assert!(matches!(parse("<Envelope><Body>"), Err(WireError::Xml(_))));
+    let no_birth = r#"<Envelope><Body><CongdanCollection><CongDan>
+        <HoVaTen><Ten>An</Ten></HoVaTen></CongDan></CongdanCollection></Body></Envelope>"#;
+    assert_eq!(
+        parse(no_birth).err(),
+        Some(WireError::Missing("NgayThangNamSinh"))
+    );
+}

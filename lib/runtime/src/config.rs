@@ -1,0 +1,129 @@
+//! Settings shared by every subcommand, as `clap` argument groups.
+//!
+//! Every option has an environment variable `DOSSIER__SECTION__KEY`, so the same binary
+//! is configured by flags on a laptop and by env in a deployment. Values are parsed into
+//! real types at start-up; a bad value stops the process with a message naming it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Kafka connection and topic layout.
+#[derive(Debug, Clone, Args)]
+pub struct KafkaArgs {
+    /// Bootstrap servers (e.g. `127.0.0.1:9092`). When absent, `run` starts an embedded
+    /// in-process cluster for a zero-install demo; every other command requires it.
+    #[arg(long = "brokers", env = "DOSSIER__KAFKA__BROKERS")]
+    pub brokers: Option<String>,
+    /// Prefix for every topic and consumer group name (isolates tests and tenants).
+    #[arg(long, env = "DOSSIER__KAFKA__TOPIC_PREFIX", default_value = "")]
+    pub topic_prefix: String,
+    /// Partitions for topics created at start-up.
+    #[arg(long, env = "DOSSIER__KAFKA__PARTITIONS", default_value_t = 6)]
+    pub partitions: i32,
+}
+
+impl KafkaArgs {
+    /// The full name of a base topic.
+    pub fn topic(&self, base: &str) -> String {
+        format!("{}{base}", self.topic_prefix)
+    }
+
+    /// The consumer group of a stage.
+    pub fn group(&self, stage: &str) -> String {
+        format!("{}dossierflow-{stage}", self.topic_prefix)
+    }
+}
+
+/// PostgreSQL connection.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// PostgreSQL URL. The database is created if it does not exist.
+    #[arg(
+        long = "database-url",
+        env = "DOSSIER__DATABASE__URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/dossierflow"
+    )]
+    pub database_url: String,
+    /// Maximum connections in this process's pool.
+    #[arg(long, env = "DOSSIER__DATABASE__MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured when the output is a terminal.
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Logs and the admin port.
+#[derive(Debug, Clone, Args)]
+pub struct TelemetryArgs {
+    /// Log format.
+    #[arg(long, env = "DOSSIER__LOG__FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// Admin HTTP address serving `/metrics` and `/health` (port 0 picks a free port).
+    #[arg(long, env = "DOSSIER__ADMIN__ADDR", default_value = "127.0.0.1:9464")]
+    pub admin_addr: SocketAddr,
+}
+
+/// Outbox relay tuning.
+#[derive(Debug, Clone, Args)]
+pub struct OutboxArgs {
+    /// How long the relay sleeps when the outbox is empty.
+    #[arg(long, env = "DOSSIER__OUTBOX__IDLE_POLL", default_value = "20ms", value_parser = parse_duration)]
+    pub outbox_idle_poll: Duration,
+    /// Rows published per relay transaction.
+    #[arg(long, env = "DOSSIER__OUTBOX__BATCH", default_value_t = 500)]
+    pub outbox_batch: i64,
+}
+
+/// Parses `250ms`, `5s`, `2m` or a bare number of milliseconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "ms"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (use e.g. 250ms, 5s, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("40"), Ok(Duration::from_millis(40)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn prefix_applies_to_topics_and_groups() {
+        let k = KafkaArgs {
+            brokers: None,
+            topic_prefix: "t1.".into(),
+            partitions: 3,
+        };
+        assert_eq!(k.topic("dossier.submitted.v1"), "t1.dossier.submitted.v1");
+        assert_eq!(k.group("verify"), "t1.dossierflow-verify");
+    }
+}

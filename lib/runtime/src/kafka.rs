@@ -1,0 +1,70 @@
+//! Kafka clients with the project's delivery settings, and topic creation.
+//!
+//! Producers are idempotent with `acks=all`. Consumers never store an offset on their
+//! own (`enable.auto.offset.store=false`): the stage loop stores it only after the work
+//! for that record is durable, and the background auto-commit then commits what was
+//! stored. Nothing here depends on a broker quirk: it runs on Apache Kafka, on nisshi
+//! and on librdkafka's in-process mock cluster.
+
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::StreamConsumer;
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::producer::FutureProducer;
+
+/// An idempotent producer (`acks=all`, lz4, small linger for batching).
+pub fn producer(brokers: &str) -> anyhow::Result<FutureProducer> {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("compression.type", "lz4")
+        .set("linger.ms", "5")
+        .set("message.timeout.ms", "30000")
+        .create()
+        .map_err(|e| anyhow::anyhow!("cannot create Kafka producer for {brokers}: {e}"))
+}
+
+/// A group consumer that leaves offset storing to the caller.
+pub fn consumer(brokers: &str, group: &str) -> anyhow::Result<StreamConsumer> {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "true")
+        .set("auto.commit.interval.ms", "1000")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000")
+        .set("fetch.wait.max.ms", "50")
+        .create()
+        .map_err(|e| anyhow::anyhow!("cannot create Kafka consumer for {brokers}: {e}"))
+}
+
+/// Creates the topics that do not exist yet (replication 1 locally; production topics
+/// are provisioned by operators with their own replication factor).
+pub async fn ensure_topics(brokers: &str, names: &[String], partitions: i32) -> anyhow::Result<()> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .map_err(|e| anyhow::anyhow!("cannot create Kafka admin client for {brokers}: {e}"))?;
+    let topics: Vec<NewTopic<'_>> = names
+        .iter()
+        .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(15)));
+    let results = admin
+        .create_topics(&topics, &opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create topics on {brokers}: {e}"))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => anyhow::bail!("cannot create topic {topic}: {code}"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Runtime plumbing shared by every dossierflow process.
+//!
+//! Stages and the intake API contain business logic only; everything that talks to the
+//! outside world in the same way everywhere lives here, so that every process behaves
+//! alike: configuration, logs and metrics, the admin port, Kafka clients, the database
+//! pool and migrations, the transactional outbox and graceful shutdown.
+//!
+//! # Layout
+//! - [`config`]: command-line/env settings shared by every subcommand.
+//! - [`telemetry`]: tracing set-up, the metric registry and the admin HTTP server.
+//! - [`kafka`]: producer, consumer and topic administration.
+//! - [`db`]: pool, database creation, migrations, the inbox (processed events).
+//! - [`outbox`]: writing events in the business transaction and relaying them to Kafka.
+//! - [`stage`]: the consume → handle → commit loop every stage runs.
+//! - [`shutdown`]: signals and the cancellation token.
+
+pub mod config;
+pub mod db;
+pub mod kafka;
+pub mod outbox;
+pub mod shutdown;
+pub mod stage;
+pub mod telemetry;

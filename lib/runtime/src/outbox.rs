@@ -1,0 +1,189 @@
+//! Transactional outbox: events are written in the same transaction as the state change
+//! they describe, then a relay publishes them and deletes them once acknowledged.
+//!
+//! Guarantee: an event exists on Kafka if and only if its transaction committed (at
+//! least once: a crash between acknowledgement and delete re-sends it, and consumers
+//! de-duplicate on the event id). Every process runs a relay; `FOR UPDATE SKIP LOCKED`
+//! lets several relays share the table without sending a row twice concurrently.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dossierflow_schemas::{Envelope, Event, envelope::attribute_headers};
+use futures::future::join_all;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
+use sqlx::{PgPool, Postgres, Transaction};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::config::OutboxArgs;
+use crate::telemetry::Metrics;
+
+/// Writes an event to the outbox and to the dossier's event history.
+pub async fn append<T: Event>(
+    tx: &mut Transaction<'_, Postgres>,
+    topic: &str,
+    event: &Envelope<T>,
+) -> sqlx::Result<()> {
+    let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "INSERT INTO dossier_event (event_id, dossier_id, type, payload, occurred_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(event.id)
+    .bind(event.data.dossier_id())
+    .bind(&event.ty)
+    .bind(&payload)
+    .bind(event.time)
+    .execute(&mut **tx)
+    .await?;
+    insert(tx, event.id, topic, event, payload).await
+}
+
+/// Writes a delivery copy of an event to another topic (e.g. an agency's topic) under a
+/// new event id, without adding to the history.
+pub async fn append_copy<T: Event>(
+    tx: &mut Transaction<'_, Postgres>,
+    topic: &str,
+    event: &Envelope<T>,
+) -> sqlx::Result<Uuid> {
+    let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let id = Uuid::now_v7();
+    insert(tx, id, topic, event, payload).await?;
+    Ok(id)
+}
+
+async fn insert<T: Event>(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    topic: &str,
+    event: &Envelope<T>,
+    payload: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, aggregatetype, aggregateid, type, topic, source, payload, occurred_at)
+         VALUES ($1, 'dossier', $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(event.key())
+    .bind(&event.ty)
+    .bind(topic)
+    .bind(&event.source)
+    .bind(payload)
+    .bind(event.time)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    aggregateid: String,
+    r#type: String,
+    topic: String,
+    source: String,
+    payload: serde_json::Value,
+    occurred_at: DateTime<Utc>,
+}
+
+/// Publishes outbox rows until `shutdown`, then drains what is left once.
+pub async fn relay(
+    pool: PgPool,
+    producer: FutureProducer,
+    metrics: Arc<Metrics>,
+    args: OutboxArgs,
+    shutdown: CancellationToken,
+) {
+    let mut failures = 0u32;
+    loop {
+        let stopping = shutdown.is_cancelled();
+        match relay_once(&pool, &producer, args.outbox_batch).await {
+            Ok(n) => {
+                failures = 0;
+                metrics.outbox_published.inc_by(n as u64);
+                if stopping && n == 0 {
+                    return;
+                }
+                if n == 0 {
+                    tokio::select! {
+                        _ = tokio::time::sleep(args.outbox_idle_poll) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                metrics.outbox_errors.inc();
+                tracing::warn!(error = %e, failures, "outbox relay round failed; will retry");
+                if stopping && failures >= 3 {
+                    tracing::warn!("leaving unpublished outbox rows for the next start");
+                    return;
+                }
+                let delay = Duration::from_millis(100 * 2u64.pow(failures.min(6)));
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// One round: lock a batch, publish it, delete what was acknowledged.
+async fn relay_once(pool: &PgPool, producer: &FutureProducer, batch: i64) -> anyhow::Result<usize> {
+    let mut tx = pool.begin().await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, aggregateid, type, topic, source, payload, occurred_at FROM outbox
+         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(batch)
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    let values: Vec<Vec<u8>> = rows
+        .iter()
+        .map(|r| r.payload.to_string().into_bytes())
+        .collect();
+    let sends = rows.iter().zip(&values).map(|(row, value)| {
+        let mut headers = OwnedHeaders::new();
+        for (name, v) in attribute_headers(row.id, &row.source, &row.r#type, row.occurred_at) {
+            headers = headers.insert(Header {
+                key: name,
+                value: Some(v.as_bytes()),
+            });
+        }
+        let record = FutureRecord::to(&row.topic)
+            .key(&row.aggregateid)
+            .payload(value)
+            .headers(headers);
+        producer.send(record, Timeout::After(Duration::from_secs(30)))
+    });
+    let results = join_all(sends).await;
+    let mut sent = Vec::with_capacity(rows.len());
+    let mut first_error = None;
+    for (row, result) in rows.iter().zip(results) {
+        match result {
+            Ok(_) => sent.push(row.id),
+            Err((e, _)) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    sqlx::query("DELETE FROM outbox WHERE id = ANY($1)")
+        .bind(&sent)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    match first_error {
+        Some(e) => Err(anyhow::anyhow!(
+            "{} of {} records not acknowledged: {e}",
+            rows.len() - sent.len(),
+            rows.len()
+        )),
+        None => Ok(sent.len()),
+    }
+}

@@ -1,0 +1,249 @@
+//! Logs, metrics and the admin HTTP server (`/metrics`, `/health`).
+//!
+//! Metric names follow `dossier_<noun>_<unit>`; labels come from small closed sets
+//! (stage, outcome, reason, channel), never a dossier id or personal data.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use prometheus_client::encoding::{EncodeLabelSet, text::encode};
+use prometheus_client::metrics::{
+    counter::Counter, family::Family, gauge::Gauge, histogram::Histogram,
+};
+use prometheus_client::registry::Registry;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::{EnvFilter, fmt};
+
+use crate::config::LogFormat;
+
+/// Installs the global tracing subscriber. `RUST_LOG` overrides the default `info`.
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,rdkafka=warn,sqlx=warn"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second initialisation (tests) is harmless: keep the first subscriber.
+    let _ = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// Labels of per-stage message counters.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageOutcome {
+    /// Stage name.
+    pub stage: &'static str,
+    /// `processed`, `duplicate`, `dead_lettered` or `retried`.
+    pub outcome: &'static str,
+}
+
+/// Label of per-stage histograms.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabel {
+    /// Stage name.
+    pub stage: &'static str,
+}
+
+/// Labels of dead-letter counters.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeadLetterLabels {
+    /// Stage name.
+    pub stage: &'static str,
+    /// Error class (`undecodable`, `wrong_type`, `invalid`, …).
+    pub reason: &'static str,
+}
+
+/// A single `outcome` label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    /// Outcome name from a closed set.
+    pub outcome: &'static str,
+}
+
+/// A single `channel` label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ChannelLabel {
+    /// Notification channel.
+    pub channel: &'static str,
+}
+
+/// Labels of the build-info gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BuildLabels {
+    /// Crate version.
+    pub version: &'static str,
+}
+
+fn latency_buckets() -> Histogram {
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
+}
+
+/// Every metric of a dossierflow process, registered once and shared by reference.
+pub struct Metrics {
+    registry: Registry,
+    /// Messages handled per stage and outcome.
+    pub stage_messages: Family<StageOutcome, Counter>,
+    /// Handling time per message, decode to commit.
+    pub stage_duration: Family<StageLabel, Histogram, fn() -> Histogram>,
+    /// Records sent to the dead-letter topic.
+    pub dead_letters: Family<DeadLetterLabels, Counter>,
+    /// Outbox rows published to Kafka.
+    pub outbox_published: Counter,
+    /// Failed relay rounds (broker or database unavailable).
+    pub outbox_errors: Counter,
+    /// CSDLQG lookups by outcome.
+    pub csdlqg_requests: Family<OutcomeLabel, Counter>,
+    /// CSDLQG lookup latency, per attempt.
+    pub csdlqg_duration: Histogram,
+    /// Intake requests by outcome (`accepted`, `replayed`, `rejected`).
+    pub intake_requests: Family<OutcomeLabel, Counter>,
+    /// Notifications queued per channel.
+    pub notifications: Family<ChannelLabel, Counter>,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Arc<Self> {
+        let mut registry = Registry::default();
+        let m = Self {
+            stage_messages: Family::default(),
+            stage_duration: Family::new_with_constructor(latency_buckets),
+            dead_letters: Family::default(),
+            outbox_published: Counter::default(),
+            outbox_errors: Counter::default(),
+            csdlqg_requests: Family::default(),
+            csdlqg_duration: latency_buckets(),
+            intake_requests: Family::default(),
+            notifications: Family::default(),
+            registry: Registry::default(),
+        };
+        let r = &mut registry;
+        r.register(
+            "dossier_stage_messages",
+            "Messages handled per stage and outcome",
+            m.stage_messages.clone(),
+        );
+        r.register(
+            "dossier_stage_duration_seconds",
+            "Time to handle one message, decode to commit",
+            m.stage_duration.clone(),
+        );
+        r.register(
+            "dossier_dead_letters",
+            "Records sent to the dead-letter topic",
+            m.dead_letters.clone(),
+        );
+        r.register(
+            "dossier_outbox_published",
+            "Outbox rows published to Kafka",
+            m.outbox_published.clone(),
+        );
+        r.register(
+            "dossier_outbox_relay_errors",
+            "Outbox relay rounds that failed",
+            m.outbox_errors.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_requests",
+            "CSDLQG lookups by outcome",
+            m.csdlqg_requests.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_request_duration_seconds",
+            "CSDLQG lookup latency per attempt",
+            m.csdlqg_duration.clone(),
+        );
+        r.register(
+            "dossier_intake_requests",
+            "Intake API submissions by outcome",
+            m.intake_requests.clone(),
+        );
+        r.register(
+            "dossier_notifications_queued",
+            "Notifications queued per channel",
+            m.notifications.clone(),
+        );
+        let build: Family<BuildLabels, Gauge> = Family::default();
+        build
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
+        r.register("dossier_build_info", "Build information", build);
+        Arc::new(Self { registry, ..m })
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Readiness shared with the admin server: flips to ready once start-up is complete.
+#[derive(Clone, Default)]
+pub struct Health(Arc<AtomicBool>);
+
+impl Health {
+    /// Marks the process ready.
+    pub fn set_ready(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+    fn ready(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Binds the admin port and serves `/metrics` and `/health` until `shutdown`.
+/// Returns the bound address (useful with port 0).
+pub async fn serve_admin(
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+    health: Health,
+    shutdown: CancellationToken,
+) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot bind admin address {addr}: {e}"))?;
+    let bound = listener.local_addr()?;
+    let app = Router::new()
+        .route("/metrics", get(metrics_handler))
+        .with_state(metrics)
+        .merge(
+            Router::new()
+                .route("/health", get(health_handler))
+                .with_state(health),
+        );
+    tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned());
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "admin server stopped");
+        }
+    });
+    tracing::info!(%bound, "admin server listening (/metrics, /health)");
+    Ok(bound)
+}
+
+async fn metrics_handler(State(m): State<Arc<Metrics>>) -> impl IntoResponse {
+    (
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        m.encode(),
+    )
+}
+
+async fn health_handler(State(h): State<Health>) -> impl IntoResponse {
+    if h.ready() {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting\n")
+    }
+}

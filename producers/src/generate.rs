@@ -1,0 +1,148 @@
+//! Realistic synthetic submissions drawn from the CSDLQG simulator's population.
+//!
+//! Deterministic for a seed, so a test or a benchmark knows the expected verification
+//! outcome of every dossier it sends.
+
+use dossierflow_csdlqg::sim::{Person, Population};
+use dossierflow_domain::{BirthDate, Catalog};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+/// The verification outcome a generated dossier should get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// The applicant is in the population with these exact details.
+    Verified,
+    /// The ID is unknown to the population.
+    NotFound,
+    /// The ID is known but the date of birth differs (same year, other day).
+    Mismatch,
+}
+
+impl Expected {
+    /// The outcome name stored by the verify stage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::NotFound => "not_found",
+            Self::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// One generated submission.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The JSON body for `POST /v1/dossiers`.
+    pub body: Value,
+    /// The outcome it should get.
+    pub expected: Expected,
+    /// A unique idempotency key.
+    pub idempotency_key: String,
+}
+
+/// Shares of each kind (the rest verifies).
+#[derive(Debug, Clone, Copy)]
+pub struct Mix {
+    /// Share of applicants unknown to CSDLQG.
+    pub unknown: f64,
+    /// Share of applicants with a wrong date of birth.
+    pub wrong_birth: f64,
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Self {
+            unknown: 0.1,
+            wrong_birth: 0.1,
+        }
+    }
+}
+
+/// Generates `n` submissions.
+pub fn generate(
+    pop: &Population,
+    catalog: &Catalog,
+    n: usize,
+    seed: u64,
+    mix: Mix,
+) -> Vec<Generated> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let procedures = catalog.procedures();
+    (0..n)
+        .map(|i| {
+            let person = pop.person(rng.random_range(0..pop.len()));
+            let roll: f64 = rng.random();
+            let (expected, id, birth) = if roll < mix.unknown {
+                (
+                    Expected::NotFound,
+                    unknown_id(pop, person, &mut rng),
+                    person.birth.to_string(),
+                )
+            } else if roll < mix.unknown + mix.wrong_birth {
+                match other_day(&person.birth, &mut rng) {
+                    Some(b) => (Expected::Mismatch, person.id.as_str().to_owned(), b),
+                    None => (
+                        Expected::Verified,
+                        person.id.as_str().to_owned(),
+                        person.birth.to_string(),
+                    ),
+                }
+            } else {
+                (
+                    Expected::Verified,
+                    person.id.as_str().to_owned(),
+                    person.birth.to_string(),
+                )
+            };
+            let procedure = &procedures[rng.random_range(0..procedures.len())];
+            let mut applicant = json!({
+                "full_name": person.name.as_str(),
+                "id_number": id,
+                "birth_date": birth,
+            });
+            if rng.random_bool(0.8) {
+                applicant["phone"] = json!(format!("09{:08}", rng.random_range(0..100_000_000u32)));
+            }
+            if rng.random_bool(0.5) {
+                applicant["email"] = json!(format!("congdan{i}@example.vn"));
+            }
+            Generated {
+                body: json!({ "procedure_code": procedure.code.as_str(), "applicant": applicant }),
+                expected,
+                idempotency_key: format!("gen-{seed}-{i}"),
+            }
+        })
+        .collect()
+}
+
+/// A CCCD with the person's prefix (so it stays consistent with the birth year) and a
+/// random serial that nobody in the population has.
+fn unknown_id(pop: &Population, person: &Person, rng: &mut StdRng) -> String {
+    let prefix = &person.id.as_str()[..6.min(person.id.as_str().len())];
+    loop {
+        let candidate = if person.id.as_str().len() == 12 {
+            format!("{prefix}{:06}", rng.random_range(0..1_000_000u32))
+        } else {
+            format!("{:09}", rng.random_range(100_000_000..1_000_000_000u32))
+        };
+        if pop.find(&candidate).is_none() {
+            return candidate;
+        }
+    }
+}
+
+/// Another day of the same year (a CCCD encodes the year, so the intake would reject
+/// another year outright); `None` for a year-only date, which matches on the year.
+fn other_day(birth: &BirthDate, rng: &mut StdRng) -> Option<String> {
+    use chrono::Datelike;
+    let BirthDate::Full(d) = birth else {
+        return None;
+    };
+    let days = if d.leap_year() { 366 } else { 365 };
+    let shift = rng.random_range(1..days);
+    let ordinal = (d.ordinal() - 1 + shift) % days + 1;
+    let other = d.with_ordinal(ordinal)?;
+    (other <= chrono::Local::now().date_naive()).then(|| BirthDate::Full(other).to_string())
+}

@@ -1,0 +1,71 @@
+//! The intake HTTP API for the portal.
+//!
+//! `POST /v1/dossiers` → parse every field → one transaction (dossier row, idempotency
+//! key, `dossier.submitted.v1` and a status-1 event in the outbox) → `202` with the id.
+//! Nothing reaches Kafka unless that transaction committed; the outbox relay of any
+//! dossierflow process publishes it. `GET /v1/dossiers/{id}` reports progress without
+//! personal data. `/openapi.json` is generated from the handlers' annotations.
+
+mod api;
+mod store;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use dossierflow_domain::Catalog;
+use dossierflow_runtime::config::KafkaArgs;
+use dossierflow_runtime::telemetry::Metrics;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+pub use api::{AcceptedBody, ApiDoc, ErrorBody, SubmissionBody};
+
+/// Everything the handlers need.
+#[derive(Clone)]
+pub struct IntakeState {
+    /// Database pool.
+    pub pool: PgPool,
+    /// Procedure and agency catalogue, for validation.
+    pub catalog: Arc<Catalog>,
+    /// Topic names.
+    pub kafka: KafkaArgs,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Largest accepted body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// The API routes.
+pub fn router(state: IntakeState) -> Router {
+    Router::new()
+        .route("/v1/dossiers", post(api::submit))
+        .route("/v1/dossiers/{id}", get(api::get_dossier))
+        .route("/openapi.json", get(api::openapi))
+        .route("/health", get(|| async { "ok\n" }))
+        .with_state(state)
+}
+
+/// Binds `addr` and serves the API until `shutdown`. Returns the bound address and the
+/// server task.
+pub async fn serve(
+    addr: SocketAddr,
+    state: IntakeState,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot bind intake address {addr}: {e}"))?;
+    let bound = listener.local_addr()?;
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned());
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "intake server stopped");
+        }
+    });
+    tracing::info!(%bound, "intake API listening (POST /v1/dossiers, GET /openapi.json)");
+    Ok((bound, task))
+}

@@ -1,0 +1,106 @@
+//! Sends submissions to an intake API with bounded concurrency, retries and progress.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use reqwest::{StatusCode, Url};
+use uuid::Uuid;
+
+use crate::intake::AcceptedBody;
+
+/// One submission to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// JSON body.
+    pub body: serde_json::Value,
+    /// Idempotency key: retries reuse it, so nothing is submitted twice.
+    pub idempotency_key: String,
+}
+
+/// The result of one submission.
+#[derive(Debug, Clone)]
+pub enum Sent {
+    /// Accepted with this dossier id.
+    Accepted(Uuid),
+    /// Rejected by the API with this status and body.
+    Rejected(u16, String),
+    /// Could not be delivered after retries.
+    Failed(String),
+}
+
+/// Posts every submission to `{api}/v1/dossiers`, `concurrency` at a time, retrying
+/// connection errors and 5xx answers with the same idempotency key. Prints progress to
+/// stderr every second when `progress` is set. Results keep the input order.
+pub async fn submit_all(
+    api: &Url,
+    items: Vec<Outgoing>,
+    concurrency: usize,
+    progress: bool,
+) -> anyhow::Result<Vec<Sent>> {
+    let url = api.join("v1/dossiers")?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = items.len();
+    let started = Instant::now();
+    let reporter = progress.then(|| {
+        let done = done.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let n = done.load(Ordering::Relaxed);
+                let rate = n as f64 / started.elapsed().as_secs_f64();
+                eprintln!("submitted {n}/{total} ({rate:.0}/s)");
+            }
+        })
+    });
+    let results = futures::stream::iter(items)
+        .map(|item| {
+            let (client, url, done) = (client.clone(), url.clone(), done.clone());
+            async move {
+                let r = send_one(&client, &url, &item).await;
+                done.fetch_add(1, Ordering::Relaxed);
+                r
+            }
+        })
+        .buffered(concurrency.max(1))
+        .collect::<Vec<_>>()
+        .await;
+    if let Some(r) = reporter {
+        r.abort();
+    }
+    Ok(results)
+}
+
+async fn send_one(client: &reqwest::Client, url: &Url, item: &Outgoing) -> Sent {
+    let mut last = String::new();
+    for attempt in 0..6u32 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
+        }
+        let resp = client
+            .post(url.clone())
+            .header("idempotency-key", &item.idempotency_key)
+            .json(&item.body)
+            .send()
+            .await;
+        match resp {
+            Ok(r) if r.status() == StatusCode::ACCEPTED => {
+                return match r.json::<AcceptedBody>().await {
+                    Ok(b) => Sent::Accepted(b.dossier_id),
+                    Err(e) => Sent::Failed(format!("unreadable 202 body: {e}")),
+                };
+            }
+            Ok(r) if r.status().is_server_error() => last = format!("HTTP {}", r.status()),
+            Ok(r) => {
+                let status = r.status().as_u16();
+                return Sent::Rejected(status, r.text().await.unwrap_or_default());
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Sent::Failed(last)
+}

@@ -1,0 +1,89 @@
+//! Command-line interface: one subcommand per process or tool.
+
+mod demo;
+mod pipeline;
+mod sim;
+mod tools;
+
+use clap::{Args, Parser, Subcommand};
+use dossierflow_runtime::config::{DbArgs, KafkaArgs, OutboxArgs, TelemetryArgs};
+
+pub use pipeline::Components;
+
+/// Event-driven pipeline for Vietnamese administrative-procedure dossiers.
+#[derive(Debug, Parser)]
+#[command(name = "dossierflow", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the portal-facing intake API (POST /v1/dossiers) and relay its outbox.
+    Intake(pipeline::ProcessArgs),
+    /// Run the verify stage: check applicants against CSDLQG.
+    Verify(pipeline::ProcessArgs),
+    /// Run the enrich stage: keep the citizen data each procedure needs.
+    Enrich(pipeline::ProcessArgs),
+    /// Run the route stage: assign the responsible agency, dossier code and due date.
+    Route(pipeline::ProcessArgs),
+    /// Run the notify stage: one notification per status change and channel.
+    Notify(pipeline::ProcessArgs),
+    /// Run the intake API and every stage in one process. Without --brokers it starts an
+    /// embedded in-process Kafka cluster; without --csdlqg-url an in-process simulator.
+    Run(demo::RunArgs),
+    /// Create the database if missing and apply migrations.
+    Migrate(MigrateArgs),
+    /// Serve the CSDLQG SOAP simulator over a deterministic synthetic population.
+    CsdlqgSim(sim::SimArgs),
+    /// Send dossiers to an intake API, from a JSON file or generated.
+    Submit(tools::SubmitArgs),
+    /// Show a dossier's state and history.
+    Status(tools::StatusArgs),
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+struct MigrateArgs {
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+impl Cli {
+    /// Runs the chosen command to completion.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Intake(a) => pipeline::run_process(a, Components::INTAKE).await,
+            Command::Verify(a) => pipeline::run_process(a, Components::VERIFY).await,
+            Command::Enrich(a) => pipeline::run_process(a, Components::ENRICH).await,
+            Command::Route(a) => pipeline::run_process(a, Components::ROUTE).await,
+            Command::Notify(a) => pipeline::run_process(a, Components::NOTIFY).await,
+            Command::Run(a) => demo::run(a).await,
+            Command::Migrate(a) => {
+                dossierflow_runtime::telemetry::init_logging(
+                    dossierflow_runtime::config::LogFormat::Pretty,
+                );
+                dossierflow_runtime::db::connect_and_migrate(&a.db).await?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::CsdlqgSim(a) => sim::run(a).await,
+            Command::Submit(a) => tools::submit(a).await,
+            Command::Status(a) => tools::status(a).await,
+        }
+    }
+}
+
+/// Settings common to every long-running process.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    #[command(flatten)]
+    kafka: KafkaArgs,
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
+    #[command(flatten)]
+    outbox: OutboxArgs,
+}

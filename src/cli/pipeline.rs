@@ -1,0 +1,365 @@
+//! Starting pipeline components: the intake API, the stages and the outbox relay.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use dossierflow_consumers::{
+    Facts,
+    enrich::Enrich,
+    notify::Notify,
+    route::Route,
+    verify::{Verify, VerifyConfig},
+};
+use dossierflow_csdlqg::{PopulationRegistry, SoapClient, SoapConfig};
+use dossierflow_domain::DiacriticPolicy;
+use dossierflow_producers::intake::{self, IntakeState};
+use dossierflow_runtime::config::parse_duration;
+use dossierflow_runtime::stage::{self, Stage, StageContext};
+use dossierflow_runtime::telemetry::{self, Health, Metrics};
+use dossierflow_runtime::{db, kafka, outbox, shutdown};
+use dossierflow_schemas::topics;
+use reqwest::Url;
+use sqlx::PgPool;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::CommonArgs;
+
+/// Which components a process runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Components {
+    intake: bool,
+    verify: bool,
+    enrich: bool,
+    route: bool,
+    notify: bool,
+}
+
+impl Components {
+    pub const INTAKE: Self = Self {
+        intake: true,
+        verify: false,
+        enrich: false,
+        route: false,
+        notify: false,
+    };
+    pub const VERIFY: Self = Self {
+        verify: true,
+        ..Self::NONE
+    };
+    pub const ENRICH: Self = Self {
+        enrich: true,
+        ..Self::NONE
+    };
+    pub const ROUTE: Self = Self {
+        route: true,
+        ..Self::NONE
+    };
+    pub const NOTIFY: Self = Self {
+        notify: true,
+        ..Self::NONE
+    };
+    pub const ALL: Self = Self {
+        intake: true,
+        verify: true,
+        enrich: true,
+        route: true,
+        notify: true,
+    };
+    const NONE: Self = Self {
+        intake: false,
+        verify: false,
+        enrich: false,
+        route: false,
+        notify: false,
+    };
+}
+
+/// Name comparison policy for CSDLQG matching.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum NamePolicy {
+    /// Case-insensitive, accents must match.
+    Strict,
+    /// Case- and diacritic-insensitive (đ = d).
+    FoldDiacritics,
+}
+
+/// How to reach CSDLQG.
+#[derive(Debug, Clone, Args)]
+pub struct CsdlqgArgs {
+    /// SOAP endpoint of TraCuuThongTinCongDan. `run` starts an in-process simulator when absent.
+    #[arg(long, env = "DOSSIER__CSDLQG__URL")]
+    pub csdlqg_url: Option<Url>,
+    /// Per-attempt timeout.
+    #[arg(long, env = "DOSSIER__CSDLQG__TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    csdlqg_timeout: Duration,
+    /// Integration-service code (MaTichHop).
+    #[arg(long, env = "DOSSIER__CSDLQG__MA_TICH_HOP", default_value = "037")]
+    csdlqg_ma_tich_hop: String,
+    /// Agency e-identifier sent as MaDonVi.
+    #[arg(long, env = "DOSSIER__CSDLQG__AGENCY", default_value = "000.00.25.H42")]
+    csdlqg_agency: String,
+    /// Officer code sent as MaCanBo and recorded in the lookup audit.
+    #[arg(long, env = "DOSSIER__CSDLQG__OFFICER", default_value = "dossierflow")]
+    csdlqg_officer: String,
+    /// Username for the Authorization header.
+    #[arg(long, env = "DOSSIER__CSDLQG__USERNAME", default_value = "dossierflow")]
+    csdlqg_username: String,
+    /// Shared secret for the Authorization signature.
+    #[arg(
+        long,
+        env = "DOSSIER__CSDLQG__SECRET",
+        default_value = "local-secret",
+        hide_default_value = true
+    )]
+    csdlqg_secret: String,
+    /// ApiKey header.
+    #[arg(
+        long,
+        env = "DOSSIER__CSDLQG__API_KEY",
+        default_value = "local-api-key",
+        hide_default_value = true
+    )]
+    csdlqg_api_key: String,
+    /// X-Road-Client header.
+    #[arg(
+        long,
+        env = "DOSSIER__CSDLQG__X_ROAD_CLIENT",
+        default_value = "VN/GOV/000.00.25.H42/dossierflow"
+    )]
+    csdlqg_x_road_client: String,
+    /// How names are compared with the population record.
+    #[arg(long, env = "DOSSIER__CSDLQG__NAME_POLICY", value_enum, default_value_t = NamePolicy::Strict)]
+    name_policy: NamePolicy,
+}
+
+/// Intake API settings.
+#[derive(Debug, Clone, Args)]
+pub struct IntakeArgs {
+    /// Address of the intake API (port 0 picks a free port).
+    #[arg(long, env = "DOSSIER__INTAKE__ADDR", default_value = "127.0.0.1:8080")]
+    pub intake_addr: SocketAddr,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "DOSSIER__INTAKE__MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    max_body_bytes: usize,
+}
+
+/// Options of a single-component process.
+#[derive(Debug, Clone, Args)]
+pub struct ProcessArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub csdlqg: CsdlqgArgs,
+    #[command(flatten)]
+    pub intake: IntakeArgs,
+}
+
+/// A started process: its tasks, and the intake address when it serves one.
+pub struct Running {
+    pub tasks: JoinSet<anyhow::Result<()>>,
+    pub intake_addr: Option<SocketAddr>,
+    pub pool: PgPool,
+}
+
+/// Runs the chosen components against a configured broker until SIGTERM.
+pub async fn run_process(args: ProcessArgs, comps: Components) -> anyhow::Result<()> {
+    telemetry::init_logging(args.common.telemetry.log_format);
+    let Some(brokers) = args.common.kafka.brokers.clone() else {
+        anyhow::bail!(
+            "--brokers (or DOSSIER__KAFKA__BROKERS) is required; only `run` can start an embedded cluster"
+        );
+    };
+    let shutdown = shutdown::on_signals();
+    let registry = registry_from(&args.csdlqg)?;
+    let running = start(&args, comps, &brokers, registry, shutdown.clone(), true).await?;
+    wait(running, shutdown).await
+}
+
+/// Waits for shutdown, then for every task, with a deadline.
+pub async fn wait(mut running: Running, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let mut failure = None;
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        Some(res) = running.tasks.join_next() => {
+            // A task that ends before shutdown is a failure: stop everything.
+            failure = Some(match res { Ok(Ok(())) => anyhow::anyhow!("a component stopped unexpectedly"), Ok(Err(e)) => e, Err(e) => e.into() });
+            shutdown.cancel();
+        }
+    }
+    let drain = async { while running.tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(8), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!("components did not stop within 8 s; aborting them");
+        running.tasks.abort_all();
+    }
+    running.pool.close().await;
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            tracing::info!("stopped cleanly");
+            Ok(())
+        }
+    }
+}
+
+/// The SOAP client for the configured endpoint.
+pub fn registry_from(args: &CsdlqgArgs) -> anyhow::Result<Arc<dyn PopulationRegistry>> {
+    let Some(url) = args.csdlqg_url.clone() else {
+        anyhow::bail!("--csdlqg-url (or DOSSIER__CSDLQG__URL) is required");
+    };
+    let client = SoapClient::new(SoapConfig {
+        endpoint: url,
+        ma_tich_hop: args.csdlqg_ma_tich_hop.clone(),
+        ma_don_vi: args.csdlqg_agency.clone(),
+        ma_can_bo: args.csdlqg_officer.clone(),
+        username: args.csdlqg_username.clone(),
+        secret: args.csdlqg_secret.clone(),
+        x_road_client: args.csdlqg_x_road_client.clone(),
+        api_key: args.csdlqg_api_key.clone(),
+        timeout: args.csdlqg_timeout,
+    })
+    .map_err(|e| anyhow::anyhow!("cannot configure the CSDLQG client: {e}"))?;
+    Ok(Arc::new(client))
+}
+
+/// Starts the admin server, database, topics (unless `create_topics` is false: the
+/// embedded cluster creates its own), relay and the chosen components.
+pub async fn start(
+    args: &ProcessArgs,
+    comps: Components,
+    brokers: &str,
+    registry: Arc<dyn PopulationRegistry>,
+    shutdown: CancellationToken,
+    create_topics: bool,
+) -> anyhow::Result<Running> {
+    let c = &args.common;
+    let metrics = Metrics::new();
+    let health = Health::default();
+    telemetry::serve_admin(
+        c.telemetry.admin_addr,
+        metrics.clone(),
+        health.clone(),
+        shutdown.clone(),
+    )
+    .await?;
+    let pool = db::connect_and_migrate(&c.db).await?;
+    let facts = Facts::embedded()?;
+    let mut names: Vec<String> = topics::ALL.iter().map(|t| c.kafka.topic(t)).collect();
+    names.extend(
+        facts
+            .catalog
+            .agencies()
+            .iter()
+            .map(|a| c.kafka.topic(&topics::agency(a.id.as_str()))),
+    );
+    if create_topics {
+        kafka::ensure_topics(brokers, &names, c.kafka.partitions).await?;
+    }
+    let producer = kafka::producer(brokers)?;
+    let mut tasks = JoinSet::new();
+    {
+        let (pool, producer, metrics, outbox_args, token) = (
+            pool.clone(),
+            producer.clone(),
+            metrics.clone(),
+            c.outbox.clone(),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move {
+            outbox::relay(pool, producer, metrics, outbox_args, token).await;
+            Ok(())
+        });
+    }
+    let ctx = StageContext {
+        brokers: brokers.to_owned(),
+        kafka: c.kafka.clone(),
+        producer,
+        metrics: metrics.clone(),
+        shutdown: shutdown.clone(),
+    };
+    if comps.verify {
+        let policy = match args.csdlqg.name_policy {
+            NamePolicy::Strict => DiacriticPolicy::Strict,
+            NamePolicy::FoldDiacritics => DiacriticPolicy::FoldDiacritics,
+        };
+        let config = VerifyConfig {
+            officer: args.csdlqg.csdlqg_officer.clone(),
+            agency: args.csdlqg.csdlqg_agency.clone(),
+            policy,
+        };
+        spawn_stage(
+            &mut tasks,
+            Verify {
+                pool: pool.clone(),
+                registry,
+                config,
+                kafka: c.kafka.clone(),
+                metrics: metrics.clone(),
+            },
+            &ctx,
+        );
+    }
+    if comps.enrich {
+        spawn_stage(
+            &mut tasks,
+            Enrich {
+                pool: pool.clone(),
+                facts: facts.clone(),
+                kafka: c.kafka.clone(),
+            },
+            &ctx,
+        );
+    }
+    if comps.route {
+        spawn_stage(
+            &mut tasks,
+            Route {
+                pool: pool.clone(),
+                facts: facts.clone(),
+                kafka: c.kafka.clone(),
+            },
+            &ctx,
+        );
+    }
+    if comps.notify {
+        spawn_stage(
+            &mut tasks,
+            Notify {
+                pool: pool.clone(),
+                kafka: c.kafka.clone(),
+                metrics: metrics.clone(),
+            },
+            &ctx,
+        );
+    }
+    let mut intake_addr = None;
+    if comps.intake {
+        let state = IntakeState {
+            pool: pool.clone(),
+            catalog: facts.catalog.clone(),
+            kafka: c.kafka.clone(),
+            metrics,
+            max_body_bytes: args.intake.max_body_bytes,
+        };
+        let (addr, server) =
+            intake::serve(args.intake.intake_addr, state, shutdown.clone()).await?;
+        intake_addr = Some(addr);
+        tasks.spawn(async move { server.await.map_err(anyhow::Error::from) });
+    }
+    health.set_ready();
+    Ok(Running {
+        tasks,
+        intake_addr,
+        pool,
+    })
+}
+
+fn spawn_stage<S: Stage>(tasks: &mut JoinSet<anyhow::Result<()>>, s: S, ctx: &StageContext) {
+    let ctx = ctx.clone();
+    tasks.spawn(stage::run(Arc::new(s), ctx));
+}
