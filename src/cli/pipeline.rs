@@ -182,10 +182,11 @@ pub async fn run_process(args: ProcessArgs, comps: Components) -> anyhow::Result
 pub async fn wait(mut running: Running, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut failure = None;
     tokio::select! {
+        biased;
         _ = shutdown.cancelled() => {}
         Some(res) = running.tasks.join_next() => {
             // A task that ends before shutdown is a failure: stop everything.
-            failure = Some(match res { Ok(Ok(())) => anyhow::anyhow!("a component stopped unexpectedly"), Ok(Err(e)) => e, Err(e) => e.into() });
+            if !shutdown.is_cancelled() { failure = Some(match res { Ok(Ok(())) => anyhow::anyhow!("a component stopped unexpectedly"), Ok(Err(e)) => e, Err(e) => e.into() }); }
             shutdown.cancel();
         }
     }

@@ -22,6 +22,7 @@ use rdkafka::message::{BorrowedMessage, Header, Headers, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::config::KafkaArgs;
 use crate::telemetry::{DeadLetterLabels, Metrics, StageLabel, StageOutcome};
@@ -96,7 +97,14 @@ pub async fn run<S: Stage>(stage: Arc<S>, ctx: StageContext) -> anyhow::Result<(
                 continue;
             }
         };
-        if !process(&*stage, &ctx, &group, &msg).await {
+        let span = tracing::info_span!(
+            "message",
+            stage = S::NAME,
+            topic = msg.topic(),
+            partition = msg.partition(),
+            offset = msg.offset()
+        );
+        if !process(&*stage, &ctx, &group, &msg).instrument(span).await {
             break; // shutdown while retrying: the offset stays unstored
         }
         consumer
