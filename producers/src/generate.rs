@@ -3,6 +3,7 @@
 //! Deterministic for a seed, so a test or a benchmark knows the expected verification
 //! outcome of every dossier it sends.
 
+use dossierflow_csdlqg::Address;
 use dossierflow_csdlqg::sim::{Person, Population};
 use dossierflow_domain::{BirthDate, Catalog};
 use rand::rngs::StdRng;
@@ -145,4 +146,34 @@ fn other_day(birth: &BirthDate, rng: &mut StdRng) -> Option<String> {
     let ordinal = (d.ordinal() - 1 + shift) % days + 1;
     let other = d.with_ordinal(ordinal)?;
     (other <= chrono::Local::now().date_naive()).then(|| BirthDate::Full(other).to_string())
+}
+
+/// The simulator population whose residences are the catalogue's communes, current and
+/// legacy codes alike, so that routing meets both. The same seed and size give the same
+/// citizens in the simulator and in the generator.
+pub fn population(seed: u64, size: usize, catalog: &Catalog) -> Population {
+    let province_of = |code: &str| {
+        let mut unit = catalog.unit(code);
+        while let Some(u) = unit {
+            match u.parent.as_deref() {
+                Some(p) if p != u.code => unit = catalog.unit(p),
+                _ => return Some(u.code.clone()),
+            }
+        }
+        None
+    };
+    let communes = catalog
+        .current_communes()
+        .into_iter()
+        .chain(catalog.legacy_communes())
+        .enumerate()
+        .map(|(i, u)| Address {
+            province: province_of(&u.code),
+            district: None,
+            commune: Some(u.code.clone()),
+            detail: Some(format!("Số {} đường {}", 1 + i % 97, u.name)),
+            country: Some("VN".into()),
+        })
+        .collect();
+    Population::synthetic(seed, size, communes)
 }

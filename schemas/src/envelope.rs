@@ -204,9 +204,12 @@ fn redact_serde(e: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "truncated JSON",
     };
     let msg = e.to_string();
-    let field = msg
-        .split('`')
-        .nth(1)
+    // Only "missing field `x`" / "unknown field `x`" quote a field name; every other
+    // message quotes a value (e.g. "invalid type: integer `…`").
+    let field = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next())
         .filter(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     match field {
         Some(f) => format!(

@@ -113,7 +113,7 @@ async fn demo(
     embedded: bool,
 ) -> anyhow::Result<()> {
     let facts = dossierflow_consumers::Facts::embedded()?;
-    let population = sim::population(seed, size, &facts.catalog);
+    let population = dossierflow_producers::generate::population(seed, size, &facts.catalog);
     let items: Vec<Outgoing> = generate(
         &population,
         &facts.catalog,

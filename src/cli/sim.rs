@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-use dossierflow_csdlqg::Address;
-use dossierflow_csdlqg::sim::{Population, SimConfig, SimState, serve};
+use dossierflow_csdlqg::sim::{SimConfig, SimState, serve};
+use dossierflow_producers::generate::population;
 use dossierflow_domain::Catalog;
 use dossierflow_runtime::config::{LogFormat, parse_duration};
 use dossierflow_runtime::{shutdown, telemetry};
@@ -32,37 +32,6 @@ pub struct SimArgs {
     /// Log format.
     #[arg(long, env = "DOSSIER__LOG__FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     log_format: LogFormat,
-}
-
-/// The simulator population whose residences are the catalogue's communes (current and
-/// legacy codes, so routing meets both).
-pub fn population(seed: u64, size: usize, catalog: &Catalog) -> Population {
-    let province_of = |code: &str| {
-        let mut unit = catalog.unit(code);
-        while let Some(u) = unit {
-            match u.parent.as_deref() {
-                Some(p) => unit = catalog.unit(p),
-                None => return Some(u.code.clone()),
-            }
-        }
-        None
-    };
-    let communes = catalog
-        .current_communes()
-        .into_iter()
-        .chain(catalog.legacy_communes())
-        .map(|u| Address {
-            province: province_of(&u.code),
-            district: None,
-            commune: Some(u.code.clone()),
-            detail: Some(format!(
-                "Thôn {}",
-                u.code.len() + u.code.as_bytes()[u.code.len() - 1] as usize % 9
-            )),
-            country: Some("VN".into()),
-        })
-        .collect();
-    Population::synthetic(seed, size, communes)
 }
 
 /// Serves the simulator on a free loopback port until `shutdown`.

@@ -67,7 +67,7 @@ pub async fn submit(a: SubmitArgs) -> anyhow::Result<()> {
         }
         (None, Some(n)) => {
             let catalog = dossierflow_domain::Catalog::embedded()?;
-            let pop = super::sim::population(a.seed, a.population, &catalog);
+            let pop = dossierflow_producers::generate::population(a.seed, a.population, &catalog);
             let mix = Mix {
                 unknown: a.unknown,
                 wrong_birth: a.wrong_birth,
