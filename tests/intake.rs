@@ -21,7 +21,14 @@ fn valid() -> Value {
 }
 
 fn fields(body: &Value) -> Vec<String> {
-    body["fields"].as_array().map(|a| a.iter().map(|f| f["field"].as_str().unwrap_or("").to_owned()).collect()).unwrap_or_default()
+    body["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,55 +42,123 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
     env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
     env.push(("DOSSIER__INTAKE__MAX_BODY_BYTES", "4096".into()));
     let _app = Proc::spawn(&["intake"], &env);
-    wait_http_ok(&format!("http://127.0.0.1:{admin_port}/health"), Duration::from_secs(60)).await;
+    wait_http_ok(
+        &format!("http://127.0.0.1:{admin_port}/health"),
+        Duration::from_secs(60),
+    )
+    .await;
     let url = format!("http://127.0.0.1:{api_port}/v1/dossiers");
     let http = reqwest::Client::new();
-    let post = |body: String, ctype: &'static str| http.post(&url).header("content-type", ctype).body(body).send();
+    let post = |body: String, ctype: &'static str| {
+        http.post(&url)
+            .header("content-type", ctype)
+            .body(body)
+            .send()
+    };
 
-    let r = post("{\"procedure_code\": ".into(), "application/json").await.expect("post");
+    let r = post("{\"procedure_code\": ".into(), "application/json")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.expect("json")["error"], "malformed_json");
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"],
+        "malformed_json"
+    );
 
     let r = post(valid().to_string(), "text/plain").await.expect("post");
     assert_eq!(r.status(), 415);
 
-    let r = post("x".repeat(5000), "application/json").await.expect("post");
+    let r = post("x".repeat(5000), "application/json")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 413);
 
-    let r = post(json!({"procedure_code": "1.001193", "applicant": {}}).to_string(), "application/json").await.expect("post");
+    let r = post(
+        json!({"procedure_code": "1.001193", "applicant": {}}).to_string(),
+        "application/json",
+    )
+    .await
+    .expect("post");
     assert_eq!(r.status(), 422);
     let body: Value = r.json().await.expect("json");
-    for f in ["applicant.full_name", "applicant.id_number", "applicant.birth_date"] {
-        assert!(fields(&body).contains(&f.to_owned()), "{f} not named in {body}");
+    for f in [
+        "applicant.full_name",
+        "applicant.id_number",
+        "applicant.birth_date",
+    ] {
+        assert!(
+            fields(&body).contains(&f.to_owned()),
+            "{f} not named in {body}"
+        );
     }
 
     let mut bad = valid();
     bad["applicant"]["id_number"] = json!("0251900001");
     bad["applicant"]["birth_date"] = json!("1990-13-45");
-    let r = post(bad.to_string(), "application/json").await.expect("post");
+    let r = post(bad.to_string(), "application/json")
+        .await
+        .expect("post");
     assert_eq!(r.status(), 422);
     let body: Value = r.json().await.expect("json");
-    assert_eq!(fields(&body), vec!["applicant.id_number", "applicant.birth_date"], "{body}");
-    assert!(body["fields"][0]["message_vi"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(!body.to_string().contains("0251900001"), "errors must not echo the ID");
+    assert_eq!(
+        fields(&body),
+        vec!["applicant.id_number", "applicant.birth_date"],
+        "{body}"
+    );
+    assert!(
+        body["fields"][0]["message_vi"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert!(
+        !body.to_string().contains("0251900001"),
+        "errors must not echo the ID"
+    );
 
     // A valid submission, retried with the same key, is accepted once.
-    let send = |body: Value| http.post(&url).header("idempotency-key", "portal-req-1").json(&body).send();
-    let first: Value = send(valid()).await.expect("post").json().await.expect("json");
+    let send = |body: Value| {
+        http.post(&url)
+            .header("idempotency-key", "portal-req-1")
+            .json(&body)
+            .send()
+    };
+    let first: Value = send(valid())
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
     let again = send(valid()).await.expect("post");
     assert_eq!(again.status(), 202);
-    assert_eq!(again.headers().get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+    assert_eq!(
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .map(|v| v.as_bytes()),
+        Some(&b"true"[..])
+    );
     let again: Value = again.json().await.expect("json");
     assert_eq!(first["dossier_id"], again["dossier_id"]);
     let mut other = valid();
     other["applicant"]["phone"] = json!("0987654321");
-    assert_eq!(send(other).await.expect("post").status(), 422, "same key, different body");
+    assert_eq!(
+        send(other).await.expect("post").status(),
+        422,
+        "same key, different body"
+    );
 
     let pool = db.pool().await;
-    let (dossiers,): (i64,) = sqlx::query_as("SELECT count(*) FROM dossier").fetch_one(&pool).await.expect("count");
+    let (dossiers,): (i64,) = sqlx::query_as("SELECT count(*) FROM dossier")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     assert_eq!(dossiers, 1, "only the valid submission is stored");
     let id = first["dossier_id"].as_str().expect("id").to_owned();
-    assert_eq!(submitted_keys(&prefix).await, vec![id], "exactly the valid dossier reaches Kafka");
+    assert_eq!(
+        submitted_keys(&prefix).await,
+        vec![id],
+        "exactly the valid dossier reaches Kafka"
+    );
 }
 
 async fn submitted_keys(prefix: &str) -> Vec<String> {
@@ -93,7 +168,9 @@ async fn submitted_keys(prefix: &str) -> Vec<String> {
         .set("auto.offset.reset", "earliest")
         .create()
         .expect("consumer");
-    consumer.subscribe(&[&format!("{prefix}dossier.submitted.v1")]).expect("subscribe");
+    consumer
+        .subscribe(&[&format!("{prefix}dossier.submitted.v1")])
+        .expect("subscribe");
     let mut keys = vec![];
     let until = Instant::now() + Duration::from_secs(8);
     while Instant::now() < until {

@@ -21,6 +21,9 @@ use reqwest::Url;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// id, stage, verification, agency, status.
+type DossierRow = (Uuid, String, Option<String>, Option<String>, i16);
+
 const DOSSIERS: usize = 200;
 const SEED: u64 = 77;
 const POPULATION: usize = 2_000;
@@ -32,24 +35,61 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     let prefix = format!("t{}.", Uuid::new_v4().simple());
     let (sim_port, api_port, admin_port) = (free_port(), free_port(), free_port());
     let _sim = Proc::spawn(
-        &["csdlqg-sim", "--addr", &format!("127.0.0.1:{sim_port}"), "--seed", &SEED.to_string(), "--population", &POPULATION.to_string()],
+        &[
+            "csdlqg-sim",
+            "--addr",
+            &format!("127.0.0.1:{sim_port}"),
+            "--seed",
+            &SEED.to_string(),
+            "--population",
+            &POPULATION.to_string(),
+        ],
         &[],
     );
-    wait_http_ok(&format!("http://127.0.0.1:{sim_port}/health"), Duration::from_secs(20)).await;
+    wait_http_ok(
+        &format!("http://127.0.0.1:{sim_port}/health"),
+        Duration::from_secs(20),
+    )
+    .await;
     let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__CSDLQG__URL", format!("http://127.0.0.1:{sim_port}/")));
+    env.push((
+        "DOSSIER__CSDLQG__URL",
+        format!("http://127.0.0.1:{sim_port}/"),
+    ));
     env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
     env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
     let mut app = Proc::spawn(&["run"], &env);
-    wait_http_ok(&format!("http://127.0.0.1:{admin_port}/health"), Duration::from_secs(60)).await;
+    wait_http_ok(
+        &format!("http://127.0.0.1:{admin_port}/health"),
+        Duration::from_secs(60),
+    )
+    .await;
 
     let catalog = Catalog::embedded().expect("catalogue");
     let pop = population(SEED, POPULATION, &catalog);
-    let generated = generate(&pop, &catalog, DOSSIERS, SEED, Mix { unknown: 0.15, wrong_birth: 0.15 });
+    let generated = generate(
+        &pop,
+        &catalog,
+        DOSSIERS,
+        SEED,
+        Mix {
+            unknown: 0.15,
+            wrong_birth: 0.15,
+        },
+    );
     for kind in [Expected::Verified, Expected::NotFound, Expected::Mismatch] {
-        assert!(generated.iter().any(|g| g.expected == kind), "the sample must contain {kind:?}");
+        assert!(
+            generated.iter().any(|g| g.expected == kind),
+            "the sample must contain {kind:?}"
+        );
     }
-    let items = generated.iter().map(|g| Outgoing { body: g.body.clone(), idempotency_key: g.idempotency_key.clone() }).collect();
+    let items = generated
+        .iter()
+        .map(|g| Outgoing {
+            body: g.body.clone(),
+            idempotency_key: g.idempotency_key.clone(),
+        })
+        .collect();
     let api = Url::parse(&format!("http://127.0.0.1:{api_port}/")).expect("url");
     let sent = submit_all(&api, items, 16, false).await.expect("submit");
     let expected: HashMap<Uuid, Expected> = sent
@@ -64,8 +104,11 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     let pool = db.pool().await;
     wait_until_final(&pool, DOSSIERS as i64, Duration::from_secs(120)).await;
 
-    let rows: Vec<(Uuid, String, Option<String>, Option<String>, i16)> =
-        sqlx::query_as("SELECT id, stage, verification, agency_id, status FROM dossier").fetch_all(&pool).await.expect("dossiers");
+    let rows: Vec<DossierRow> =
+        sqlx::query_as("SELECT id, stage, verification, agency_id, status FROM dossier")
+            .fetch_all(&pool)
+            .await
+            .expect("dossiers");
     assert_eq!(rows.len(), DOSSIERS);
     let mut routed: HashMap<Uuid, String> = HashMap::new();
     for (id, stage, verification, agency, status) in &rows {
@@ -88,15 +131,30 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     let mut seen: HashMap<Uuid, usize> = HashMap::new();
     for (id, topic) in &delivered {
         *seen.entry(*id).or_default() += 1;
-        let agency = routed.get(id).unwrap_or_else(|| panic!("{id} delivered but not routed"));
-        assert_eq!(topic, &format!("{prefix}agency.{agency}.dossiers.v1"), "delivered to the wrong agency");
+        let agency = routed
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} delivered but not routed"));
+        assert_eq!(
+            topic,
+            &format!("{prefix}agency.{agency}.dossiers.v1"),
+            "delivered to the wrong agency"
+        );
     }
-    assert_eq!(seen.len(), routed.len(), "every routed dossier reaches its agency");
-    assert!(seen.values().all(|&n| n == 1), "no dossier is delivered twice");
+    assert_eq!(
+        seen.len(),
+        routed.len(),
+        "every routed dossier reaches its agency"
+    );
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "no dossier is delivered twice"
+    );
 
     assert_one_notification_per_status_and_channel(&pool).await;
 
-    let status = app.terminate(Duration::from_secs(10)).expect("dossierflow must exit within 10 s of SIGTERM");
+    let status = app
+        .terminate(Duration::from_secs(10))
+        .expect("dossierflow must exit within 10 s of SIGTERM");
     assert!(status.success(), "dossierflow exited with {status}");
 }
 
@@ -114,7 +172,10 @@ async fn wait_until_final(pool: &PgPool, n: i64, limit: Duration) {
         if done == n && pending == 0 {
             return;
         }
-        assert!(started.elapsed() < limit, "only {done}/{n} dossiers final ({pending} status changes not notified) after {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "only {done}/{n} dossiers final ({pending} status changes not notified) after {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -131,7 +192,11 @@ async fn read_agency_topics(prefix: &str, expected: usize) -> Vec<(Uuid, String)
         .create()
         .expect("consumer");
     let catalog = Catalog::embedded().expect("catalogue");
-    let topics: Vec<String> = catalog.agencies().iter().map(|a| format!("{prefix}agency.{}.dossiers.v1", a.id)).collect();
+    let topics: Vec<String> = catalog
+        .agencies()
+        .iter()
+        .map(|a| format!("{prefix}agency.{}.dossiers.v1", a.id))
+        .collect();
     let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer.subscribe(&refs).expect("subscribe");
     let mut out = vec![];
@@ -144,7 +209,10 @@ async fn read_agency_topics(prefix: &str, expected: usize) -> Vec<(Uuid, String)
         }
         if let Ok(Ok(m)) = tokio::time::timeout(Duration::from_millis(500), consumer.recv()).await {
             let key = std::str::from_utf8(m.key().expect("key")).expect("utf8");
-            out.push((Uuid::parse_str(key).expect("dossier id key"), m.topic().to_owned()));
+            out.push((
+                Uuid::parse_str(key).expect("dossier id key"),
+                m.topic().to_owned(),
+            ));
         }
         if out.len() >= expected && quiet_until.is_none() {
             quiet_until = Some(Instant::now() + Duration::from_secs(3));
@@ -160,8 +228,15 @@ async fn assert_one_notification_per_status_and_channel(pool: &PgPool) {
     .fetch_all(pool)
     .await
     .expect("status events");
-    assert!(statuses.len() >= DOSSIERS * 2, "each dossier has at least two status changes");
-    let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT status_event_id, channel FROM notification").fetch_all(pool).await.expect("notifications");
+    assert!(
+        statuses.len() >= DOSSIERS * 2,
+        "each dossier has at least two status changes"
+    );
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT status_event_id, channel FROM notification")
+            .fetch_all(pool)
+            .await
+            .expect("notifications");
     let mut by_event: HashMap<Uuid, Vec<String>> = HashMap::new();
     for (event, channel) in rows {
         by_event.entry(event).or_default().push(channel);
@@ -177,7 +252,13 @@ async fn assert_one_notification_per_status_and_channel(pool: &PgPool) {
         let mut got = by_event.remove(&event).unwrap_or_default();
         got.sort();
         want.sort();
-        assert_eq!(got, want, "status event {event} must have one notification per channel");
+        assert_eq!(
+            got, want,
+            "status event {event} must have one notification per channel"
+        );
     }
-    assert!(by_event.is_empty(), "notifications without a status event: {by_event:?}");
+    assert!(
+        by_event.is_empty(),
+        "notifications without a status event: {by_event:?}"
+    );
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 use dossierflow_csdlqg::sim::{SimConfig, SimState, serve};
-use dossierflow_producers::generate::population;
 use dossierflow_domain::Catalog;
+use dossierflow_producers::generate::population;
 use dossierflow_runtime::config::{LogFormat, parse_duration};
 use dossierflow_runtime::{shutdown, telemetry};
 use tokio_util::sync::CancellationToken;

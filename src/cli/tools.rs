@@ -114,15 +114,18 @@ pub struct StatusArgs {
 
 pub async fn status(a: StatusArgs) -> anyhow::Result<()> {
     let pool = db::connect(&a.db).await?;
-    let row: Option<(String, i16, String, Option<String>, Option<String>, Option<String>, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
-        "SELECT procedure_code, status, stage, verification, dossier_code, agency_id, due_at FROM dossier WHERE id = $1",
-    )
-    .bind(a.dossier_id)
-    .fetch_optional(&pool)
-    .await?;
-    let Some((procedure, status, stage, verification, code, agency, due)) = row else {
+    let Some(v) = dossierflow_producers::intake::view(&pool, a.dossier_id).await? else {
         anyhow::bail!("no dossier {}", a.dossier_id);
     };
+    let (status, stage, verification, code, agency, due) = (
+        v.status,
+        v.stage,
+        v.verification,
+        v.dossier_code,
+        v.agency_id,
+        v.due_at,
+    );
+    let procedure = v.procedure_code;
     let name = dossierflow_domain::Status::from_code(status as u8)
         .map(|s| s.name_vi())
         .unwrap_or("?");

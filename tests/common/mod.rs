@@ -21,19 +21,30 @@ pub fn brokers() -> String {
 }
 
 fn admin_url() -> String {
-    std::env::var("DOSSIER_TEST_PG_ADMIN_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Fails with a clear message when the stack is not up, rather than hanging.
 pub fn require_broker() {
     let addr = brokers();
-    if std::net::TcpStream::connect_timeout(&addr.parse().expect("broker address"), Duration::from_secs(2)).is_err() {
-        panic!("no Kafka-compatible broker at {addr}: run the tests with `ops/stack test` (it starts nisshi)");
+    if std::net::TcpStream::connect_timeout(
+        &addr.parse().expect("broker address"),
+        Duration::from_secs(2),
+    )
+    .is_err()
+    {
+        panic!(
+            "no Kafka-compatible broker at {addr}: run the tests with `ops/stack test` (it starts nisshi)"
+        );
     }
 }
 
@@ -56,7 +67,10 @@ impl Proc {
     /// Sends SIGTERM and waits up to `limit` for the exit status.
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let pid = self.0.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Some(status) = self.0.try_wait().expect("wait") {
@@ -85,12 +99,19 @@ impl TestDb {
     pub fn new() -> Self {
         let name = format!("dftest_{}", Uuid::new_v4().simple());
         let base = admin_url();
-        let url = format!("{}/{name}", base.rsplit_once('/').expect("url has a database").0);
+        let url = format!(
+            "{}/{name}",
+            base.rsplit_once('/').expect("url has a database").0
+        );
         Self { name, url }
     }
 
     pub async fn pool(&self) -> PgPool {
-        PgPoolOptions::new().max_connections(4).connect(&self.url).await.expect("connect test db")
+        PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&self.url)
+            .await
+            .expect("connect test db")
     }
 }
 
@@ -100,9 +121,16 @@ impl Drop for TestDb {
         let admin = admin_url();
         // Drop synchronously on a private runtime: Drop cannot be async.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("rt");
             rt.block_on(async move {
-                if let Ok(pool) = PgPoolOptions::new().max_connections(1).connect(&admin).await {
+                if let Ok(pool) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin)
+                    .await
+                {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                     let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
                 }
@@ -122,7 +150,10 @@ pub async fn wait_http_ok(url: &str, limit: Duration) {
         {
             return;
         }
-        assert!(started.elapsed() < limit, "{url} did not become ready within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "{url} did not become ready within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

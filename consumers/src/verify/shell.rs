@@ -64,7 +64,7 @@ impl Stage for Verify {
             procedure_code: event.data.procedure_code.clone(),
             id: applicant.id.clone(),
             name: applicant.name.clone(),
-            birth: applicant.birth.clone(),
+            birth: applicant.birth,
         };
         let record = self.lookup(&request).await?;
         let outcome = compare(&request, record.as_ref(), self.config.policy);

@@ -21,7 +21,8 @@ use dossierflow_runtime::telemetry::Metrics;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-pub use api::{AcceptedBody, ApiDoc, ErrorBody, SubmissionBody};
+pub use api::{AcceptedBody, ApiDoc, DossierView, ErrorBody, SubmissionBody};
+pub use store::view;
 
 /// Everything the handlers need.
 #[derive(Clone)]

@@ -265,26 +265,49 @@ mod tests {
             ("applicant.full_name", "not_a_string"),
             ("colour", "unknown_field"),
         ] {
-            assert!(got.contains(&(want.0.to_owned(), want.1)), "{want:?} missing from {got:?}");
+            assert!(
+                got.contains(&(want.0.to_owned(), want.1)),
+                "{want:?} missing from {got:?}"
+            );
         }
     }
 
     #[test]
     fn missing_fields_are_named() {
         let got = codes(json!({"applicant": {}}));
-        for field in ["procedure_code", "applicant.full_name", "applicant.id_number", "applicant.birth_date"] {
-            assert!(got.contains(&(field.to_owned(), "missing")), "{field} missing from {got:?}");
+        for field in [
+            "procedure_code",
+            "applicant.full_name",
+            "applicant.id_number",
+            "applicant.birth_date",
+        ] {
+            assert!(
+                got.contains(&(field.to_owned(), "missing")),
+                "{field} missing from {got:?}"
+            );
         }
-        assert_eq!(codes(json!({"procedure_code": "1.001193"})).iter().filter(|(_, c)| *c == "missing").count(), 1);
+        assert_eq!(
+            codes(json!({"procedure_code": "1.001193"}))
+                .iter()
+                .filter(|(_, c)| *c == "missing")
+                .count(),
+            1
+        );
     }
 
     #[test]
     fn unknown_procedures_and_inconsistent_ids_are_rejected() {
         let mut body = valid();
         body["procedure_code"] = json!("9.999999");
-        assert_eq!(codes(body), vec![("procedure_code".to_owned(), "unknown_procedure")]);
+        assert_eq!(
+            codes(body),
+            vec![("procedure_code".to_owned(), "unknown_procedure")]
+        );
         let mut body = valid();
         body["applicant"]["birth_date"] = json!("20/04/1991"); // the CCCD says 1990
-        assert_eq!(codes(body), vec![("applicant.id_number".to_owned(), "id_birth_mismatch")]);
+        assert_eq!(
+            codes(body),
+            vec![("applicant.id_number".to_owned(), "id_birth_mismatch")]
+        );
     }
 }
