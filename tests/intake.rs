@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker, wait_http_ok};
+use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
 use rdkafka::ClientConfig;
 use rdkafka::Message;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -41,8 +41,8 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
     env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
     env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
     env.push(("DOSSIER__INTAKE__MAX_BODY_BYTES", "4096".into()));
-    let _app = Proc::spawn(&["intake"], &env);
-    wait_http_ok(
+    let mut app = Proc::spawn(&["intake"], &env);
+    app.wait_ready(
         &format!("http://127.0.0.1:{admin_port}/health"),
         Duration::from_secs(60),
     )

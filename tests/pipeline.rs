@@ -59,7 +59,7 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
     env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
     let mut app = Proc::spawn(&["run"], &env);
-    wait_http_ok(
+    app.wait_ready(
         &format!("http://127.0.0.1:{admin_port}/health"),
         Duration::from_secs(60),
     )

@@ -81,7 +81,7 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         &args.process,
         Components::ALL,
         &brokers,
-        registry,
+        Some(registry),
         shutdown.clone(),
         !embedded,
     )

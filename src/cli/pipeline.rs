@@ -173,7 +173,11 @@ pub async fn run_process(args: ProcessArgs, comps: Components) -> anyhow::Result
         );
     };
     let shutdown = shutdown::on_signals();
-    let registry = registry_from(&args.csdlqg)?;
+    let registry = if comps.verify {
+        Some(registry_from(&args.csdlqg)?)
+    } else {
+        None
+    };
     let running = start(&args, comps, &brokers, registry, shutdown.clone(), true).await?;
     wait(running, shutdown).await
 }
@@ -234,7 +238,7 @@ pub async fn start(
     args: &ProcessArgs,
     comps: Components,
     brokers: &str,
-    registry: Arc<dyn PopulationRegistry>,
+    registry: Option<Arc<dyn PopulationRegistry>>,
     shutdown: CancellationToken,
     create_topics: bool,
 ) -> anyhow::Result<Running> {
@@ -284,6 +288,8 @@ pub async fn start(
         shutdown: shutdown.clone(),
     };
     if comps.verify {
+        let registry =
+            registry.ok_or_else(|| anyhow::anyhow!("the verify stage needs a CSDLQG client"))?;
         let policy = match args.csdlqg.name_policy {
             NamePolicy::Strict => DiacriticPolicy::Strict,
             NamePolicy::FoldDiacritics => DiacriticPolicy::FoldDiacritics,

@@ -64,6 +64,29 @@ impl Proc {
         Self(cmd.spawn().expect("spawn dossierflow"))
     }
 
+    /// Waits until `url` answers 200; fails at once if the process exits first.
+    pub async fn wait_ready(&mut self, url: &str, limit: Duration) {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait") {
+                panic!(
+                    "dossierflow exited with {status} before {url} was ready (see its stderr above)"
+                );
+            }
+            if let Ok(r) = client.get(url).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{url} did not become ready within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Sends SIGTERM and waits up to `limit` for the exit status.
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let pid = self.0.id().to_string();

@@ -126,14 +126,6 @@ async fn process<S: Stage>(
     group: &str,
     msg: &BorrowedMessage<'_>,
 ) -> bool {
-    let span = tracing::info_span!(
-        "message",
-        stage = S::NAME,
-        topic = msg.topic(),
-        partition = msg.partition(),
-        offset = msg.offset()
-    );
-    let _enter = span.enter();
     let started = Instant::now();
     let headers: Vec<(&str, &[u8])> = msg
         .headers()
