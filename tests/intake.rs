@@ -49,6 +49,24 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
     .await;
     let url = format!("http://127.0.0.1:{api_port}/v1/dossiers");
     let http = reqwest::Client::new();
+
+    let doc: Value = http
+        .get(format!("http://127.0.0.1:{api_port}/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        "{doc}"
+    );
+    assert!(
+        doc["paths"]["/v1/dossiers"]["post"]["responses"]["422"].is_object(),
+        "422 documented"
+    );
+
     let post = |body: String, ctype: &'static str| {
         http.post(&url)
             .header("content-type", ctype)

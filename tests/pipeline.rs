@@ -152,6 +152,25 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
 
     assert_one_notification_per_status_and_channel(&pool).await;
 
+    let metrics = reqwest::get(format!("http://127.0.0.1:{admin_port}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for stage in ["verify", "enrich", "route", "notify"] {
+        let line =
+            format!("dossier_stage_messages_total{{stage=\"{stage}\",outcome=\"processed\"}}");
+        assert!(metrics.contains(&line), "{line} missing from /metrics");
+    }
+    for g in &generated {
+        let id = g.body["applicant"]["id_number"].as_str().expect("id");
+        assert!(
+            !metrics.contains(id),
+            "an applicant ID leaked into /metrics"
+        );
+    }
+
     let status = app
         .terminate(Duration::from_secs(10))
         .expect("dossierflow must exit within 10 s of SIGTERM");

@@ -1,5 +1,6 @@
 //! Command-line interface: one subcommand per process or tool.
 
+mod csdlqg;
 mod demo;
 mod pipeline;
 mod sim;

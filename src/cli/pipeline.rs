@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use dossierflow_consumers::{
     Facts,
     enrich::Enrich,
@@ -12,20 +12,18 @@ use dossierflow_consumers::{
     route::Route,
     verify::{Verify, VerifyConfig},
 };
-use dossierflow_csdlqg::{PopulationRegistry, SoapClient, SoapConfig};
-use dossierflow_domain::DiacriticPolicy;
+use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_producers::intake::{self, IntakeState};
-use dossierflow_runtime::config::parse_duration;
 use dossierflow_runtime::stage::{self, Stage, StageContext};
 use dossierflow_runtime::telemetry::{self, Health, Metrics};
 use dossierflow_runtime::{db, kafka, outbox, shutdown};
 use dossierflow_schemas::topics;
-use reqwest::Url;
 use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::CommonArgs;
+pub use super::csdlqg::{CsdlqgArgs, registry_from};
 
 /// Which components a process runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,64 +73,6 @@ impl Components {
         route: false,
         notify: false,
     };
-}
-
-/// Name comparison policy for CSDLQG matching.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum NamePolicy {
-    /// Case-insensitive, accents must match.
-    Strict,
-    /// Case- and diacritic-insensitive (đ = d).
-    FoldDiacritics,
-}
-
-/// How to reach CSDLQG.
-#[derive(Debug, Clone, Args)]
-pub struct CsdlqgArgs {
-    /// SOAP endpoint of TraCuuThongTinCongDan. `run` starts an in-process simulator when absent.
-    #[arg(long, env = "DOSSIER__CSDLQG__URL")]
-    pub csdlqg_url: Option<Url>,
-    /// Per-attempt timeout.
-    #[arg(long, env = "DOSSIER__CSDLQG__TIMEOUT", default_value = "5s", value_parser = parse_duration)]
-    csdlqg_timeout: Duration,
-    /// Integration-service code (MaTichHop).
-    #[arg(long, env = "DOSSIER__CSDLQG__MA_TICH_HOP", default_value = "037")]
-    csdlqg_ma_tich_hop: String,
-    /// Agency e-identifier sent as MaDonVi.
-    #[arg(long, env = "DOSSIER__CSDLQG__AGENCY", default_value = "000.00.25.H42")]
-    csdlqg_agency: String,
-    /// Officer code sent as MaCanBo and recorded in the lookup audit.
-    #[arg(long, env = "DOSSIER__CSDLQG__OFFICER", default_value = "dossierflow")]
-    csdlqg_officer: String,
-    /// Username for the Authorization header.
-    #[arg(long, env = "DOSSIER__CSDLQG__USERNAME", default_value = "dossierflow")]
-    csdlqg_username: String,
-    /// Shared secret for the Authorization signature.
-    #[arg(
-        long,
-        env = "DOSSIER__CSDLQG__SECRET",
-        default_value = "local-secret",
-        hide_default_value = true
-    )]
-    csdlqg_secret: String,
-    /// ApiKey header.
-    #[arg(
-        long,
-        env = "DOSSIER__CSDLQG__API_KEY",
-        default_value = "local-api-key",
-        hide_default_value = true
-    )]
-    csdlqg_api_key: String,
-    /// X-Road-Client header.
-    #[arg(
-        long,
-        env = "DOSSIER__CSDLQG__X_ROAD_CLIENT",
-        default_value = "VN/GOV/000.00.25.H42/dossierflow"
-    )]
-    csdlqg_x_road_client: String,
-    /// How names are compared with the population record.
-    #[arg(long, env = "DOSSIER__CSDLQG__NAME_POLICY", value_enum, default_value_t = NamePolicy::Strict)]
-    name_policy: NamePolicy,
 }
 
 /// Intake API settings.
@@ -212,26 +152,6 @@ pub async fn wait(mut running: Running, shutdown: CancellationToken) -> anyhow::
     }
 }
 
-/// The SOAP client for the configured endpoint.
-pub fn registry_from(args: &CsdlqgArgs) -> anyhow::Result<Arc<dyn PopulationRegistry>> {
-    let Some(url) = args.csdlqg_url.clone() else {
-        anyhow::bail!("--csdlqg-url (or DOSSIER__CSDLQG__URL) is required");
-    };
-    let client = SoapClient::new(SoapConfig {
-        endpoint: url,
-        ma_tich_hop: args.csdlqg_ma_tich_hop.clone(),
-        ma_don_vi: args.csdlqg_agency.clone(),
-        ma_can_bo: args.csdlqg_officer.clone(),
-        username: args.csdlqg_username.clone(),
-        secret: args.csdlqg_secret.clone(),
-        x_road_client: args.csdlqg_x_road_client.clone(),
-        api_key: args.csdlqg_api_key.clone(),
-        timeout: args.csdlqg_timeout,
-    })
-    .map_err(|e| anyhow::anyhow!("cannot configure the CSDLQG client: {e}"))?;
-    Ok(Arc::new(client))
-}
-
 /// Starts the admin server, database, topics (unless `create_topics` is false: the
 /// embedded cluster creates its own), relay and the chosen components.
 pub async fn start(
@@ -290,10 +210,7 @@ pub async fn start(
     if comps.verify {
         let registry =
             registry.ok_or_else(|| anyhow::anyhow!("the verify stage needs a CSDLQG client"))?;
-        let policy = match args.csdlqg.name_policy {
-            NamePolicy::Strict => DiacriticPolicy::Strict,
-            NamePolicy::FoldDiacritics => DiacriticPolicy::FoldDiacritics,
-        };
+        let policy = args.csdlqg.policy();
         let config = VerifyConfig {
             officer: args.csdlqg.csdlqg_officer.clone(),
             agency: args.csdlqg.csdlqg_agency.clone(),

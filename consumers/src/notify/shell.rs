@@ -54,6 +54,7 @@ impl Stage for Notify {
         };
         let contact: Contact = serde_json::from_value(contact).unwrap_or_default();
         let planned = plan(event.id, status, &contact);
+        let mut queued = Vec::with_capacity(planned.len());
         for p in &planned {
             let inserted = sqlx::query(
                 "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template)
@@ -70,6 +71,7 @@ impl Stage for Notify {
             if inserted.rows_affected() == 0 {
                 continue;
             }
+            queued.push(p.channel);
             let n = NotificationV1 {
                 notification_id: p.id,
                 dossier_id: d.dossier_id,
@@ -86,10 +88,10 @@ impl Stage for Notify {
             .await?;
         }
         tx.commit().await?;
-        for p in &planned {
+        for channel in queued {
             self.metrics
                 .notifications
-                .get_or_create(&ChannelLabel { channel: p.channel })
+                .get_or_create(&ChannelLabel { channel })
                 .inc();
         }
         Ok(())
