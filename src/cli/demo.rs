@@ -11,7 +11,6 @@ use clap::Args;
 use dossierflow_producers::generate::{Mix, generate};
 use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
 use dossierflow_runtime::{shutdown, telemetry};
-use dossierflow_schemas::topics;
 use rdkafka::mocking::MockCluster;
 use reqwest::Url;
 use sqlx::PgPool;
@@ -39,7 +38,12 @@ pub struct RunArgs {
 }
 
 pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
-    telemetry::init_logging(args.process.common.telemetry.log_format);
+    let format = args.process.common.telemetry.log_format;
+    match args.demo {
+        // Keep the live summary readable: warnings only, unless RUST_LOG says otherwise.
+        Some(_) => telemetry::init_logging_with(format, "warn"),
+        None => telemetry::init_logging(format),
+    }
     let shutdown = shutdown::on_signals();
     let kafka = args.process.common.kafka.clone();
     // Kept alive for the whole run: dropping it stops the embedded cluster.
@@ -49,16 +53,8 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         None => {
             let cluster = MockCluster::new(1)
                 .map_err(|e| anyhow::anyhow!("cannot start the embedded Kafka cluster: {e}"))?;
-            let facts = dossierflow_consumers::Facts::embedded()?;
-            let mut names: Vec<String> = topics::ALL.iter().map(|t| kafka.topic(t)).collect();
-            names.extend(
-                facts
-                    .catalog
-                    .agencies()
-                    .iter()
-                    .map(|a| kafka.topic(&topics::agency(a.id.as_str()))),
-            );
-            for name in &names {
+            let catalog = dossierflow_domain::Catalog::embedded()?;
+            for name in &pipeline::topic_names(&kafka, &catalog) {
                 cluster
                     .create_topic(name, kafka.partitions, 1)
                     .map_err(|e| anyhow::anyhow!("embedded cluster: cannot create {name}: {e}"))?;

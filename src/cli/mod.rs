@@ -38,6 +38,8 @@ enum Command {
     Migrate(MigrateArgs),
     /// Serve the CSDLQG SOAP simulator over a deterministic synthetic population.
     CsdlqgSim(sim::SimArgs),
+    /// Create every topic of the pipeline (fixed topics and one per agency) if missing.
+    Topics(tools::TopicsArgs),
     /// Send dossiers to an intake API, from a JSON file or generated.
     Submit(tools::SubmitArgs),
     /// Show a dossier's state and history.
@@ -70,6 +72,7 @@ impl Cli {
                 Ok(())
             }
             Command::CsdlqgSim(a) => sim::run(a).await,
+            Command::Topics(a) => tools::topics(a).await,
             Command::Submit(a) => tools::submit(a).await,
             Command::Status(a) => tools::status(a).await,
         }

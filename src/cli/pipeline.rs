@@ -22,6 +22,9 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use dossierflow_domain::Catalog;
+use dossierflow_runtime::config::KafkaArgs;
+
 use super::CommonArgs;
 pub use super::csdlqg::{CsdlqgArgs, registry_from};
 
@@ -122,6 +125,16 @@ pub async fn run_process(args: ProcessArgs, comps: Components) -> anyhow::Result
     wait(running, shutdown).await
 }
 
+/// Every topic of the pipeline: the fixed ones and one per catalogue agency.
+pub fn topic_names(kafka: &KafkaArgs, catalog: &Catalog) -> Vec<String> {
+    let fixed = topics::ALL.iter().map(|t| kafka.topic(t));
+    let agencies = catalog
+        .agencies()
+        .iter()
+        .map(|a| kafka.topic(&topics::agency(a.id.as_str())));
+    fixed.chain(agencies).collect()
+}
+
 /// Waits for shutdown, then for every task, with a deadline.
 pub async fn wait(mut running: Running, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut failure = None;
@@ -174,15 +187,8 @@ pub async fn start(
     .await?;
     let pool = db::connect_and_migrate(&c.db).await?;
     let facts = Facts::embedded()?;
-    let mut names: Vec<String> = topics::ALL.iter().map(|t| c.kafka.topic(t)).collect();
-    names.extend(
-        facts
-            .catalog
-            .agencies()
-            .iter()
-            .map(|a| c.kafka.topic(&topics::agency(a.id.as_str()))),
-    );
     if create_topics {
+        let names = topic_names(&c.kafka, &facts.catalog);
         kafka::ensure_topics(brokers, &names, c.kafka.partitions).await?;
     }
     let producer = kafka::producer(brokers)?;

@@ -160,3 +160,22 @@ pub async fn status(a: StatusArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Options of `topics`.
+#[derive(Debug, Clone, Args)]
+pub struct TopicsArgs {
+    #[command(flatten)]
+    kafka: dossierflow_runtime::config::KafkaArgs,
+}
+
+/// Creates every topic of the pipeline that does not exist yet.
+pub async fn topics(a: TopicsArgs) -> anyhow::Result<()> {
+    let Some(brokers) = a.kafka.brokers.as_deref() else {
+        anyhow::bail!("--brokers (or DOSSIER__KAFKA__BROKERS) is required");
+    };
+    let catalog = dossierflow_domain::Catalog::embedded()?;
+    let names = super::pipeline::topic_names(&a.kafka, &catalog);
+    dossierflow_runtime::kafka::ensure_topics(brokers, &names, a.kafka.partitions).await?;
+    println!("{} topics present on {brokers}", names.len());
+    Ok(())
+}

@@ -63,7 +63,7 @@ impl Stage for Enrich {
             })?;
         let enrichment = decide(&record, procedure, &self.facts.catalog);
         if !enrichment.withheld.is_empty() {
-            tracing::info!(withheld = ?enrichment.withheld, "sensitive fields withheld until encrypted storage is configured");
+            tracing::debug!(withheld = ?enrichment.withheld, "sensitive fields withheld until encrypted storage is configured");
         }
         sqlx::query("INSERT INTO dossier_citizen_data (dossier_id, fields) VALUES ($1, $2) ON CONFLICT (dossier_id) DO UPDATE SET fields = EXCLUDED.fields")
             .bind(dossier_id)

@@ -20,8 +20,13 @@ use crate::config::LogFormat;
 
 /// Installs the global tracing subscriber. `RUST_LOG` overrides the default `info`.
 pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,rdkafka=warn,sqlx=warn"));
+    init_logging_with(format, "info,rdkafka=warn,sqlx=warn");
+}
+
+/// Installs the global tracing subscriber with another default filter.
+pub fn init_logging_with(format: LogFormat, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless: keep the first subscriber.
     let _ = match format {
