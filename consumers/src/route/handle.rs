@@ -1,9 +1,7 @@
 //! Pure core of the route stage.
 
-use chrono::{DateTime, TimeZone, Utc};
-use dossierflow_domain::{
-    AgencyId, Catalog, DossierCode, Level, Procedure, WorkingCalendar, vn_offset,
-};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use dossierflow_domain::{AgencyId, Catalog, Level, Procedure, WorkingCalendar, vn_offset};
 
 /// Where a dossier goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,23 +62,25 @@ pub fn choose(
     }
 }
 
-/// The dossier code and due date for a dossier received at `received` with sequence `seq`.
-pub fn reception(
-    agency: &AgencyId,
+/// The local (Asia/Ho_Chi_Minh) day of reception: the day in the dossier code.
+pub fn reception_day(received: DateTime<Utc>) -> NaiveDate {
+    received.with_timezone(&vn_offset()).date_naive()
+}
+
+/// The due date of a dossier received at `received`, from the procedure's processing
+/// time and the working calendar.
+pub fn due_date(
     procedure: &Procedure,
     received: DateTime<Utc>,
-    seq: u32,
     calendar: &WorkingCalendar,
-) -> Result<(DossierCode, DateTime<Utc>), String> {
+) -> Result<DateTime<Utc>, String> {
     let local = received.with_timezone(&vn_offset()).naive_local();
-    let code = DossierCode::new(agency.clone(), local.date(), seq).map_err(|e| e.to_string())?;
     let due_local = calendar.due_date(local, procedure.processing);
-    let due = vn_offset()
+    vn_offset()
         .from_local_datetime(&due_local)
         .single()
-        .ok_or("due date is not a valid local time")?
-        .with_timezone(&Utc);
-    Ok((code, due))
+        .map(|due| due.with_timezone(&Utc))
+        .ok_or_else(|| "due date is not a valid local time".to_owned())
 }
 
 #[cfg(test)]
@@ -167,8 +167,12 @@ mod tests {
         let received = DateTime::parse_from_rfc3339("2023-03-06T07:27:45Z")
             .expect("t")
             .with_timezone(&Utc);
-        let (code, due) = reception(&p.agencies[0], &p, received, 7, &cal).expect("reception");
-        assert_eq!(code.to_string(), format!("{}-230306-0007", p.agencies[0]));
+        let due = due_date(&p, received, &cal).expect("due date");
         assert_eq!(due.to_rfc3339(), "2023-03-27T07:27:45+00:00");
+        // 23:30 UTC is already the next morning in Hà Nội: the code carries that day.
+        let late = DateTime::parse_from_rfc3339("2023-03-06T23:30:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        assert_eq!(reception_day(late).to_string(), "2023-03-07");
     }
 }

@@ -9,8 +9,9 @@
 //! `agency.<e-id>.dossiers.v1`, and a status change to 2 (received).
 //! A dossier that cannot be routed goes to `dossier.triage.v1` with the reason.
 
+pub mod codes;
 mod handle;
 mod shell;
 
-pub use handle::{Target, choose, reception};
+pub use handle::{Target, choose, due_date, reception_day};
 pub use shell::Route;

@@ -9,7 +9,8 @@ use dossierflow_runtime::stage::{Stage, StageError};
 use dossierflow_schemas::{EnrichedV1, Envelope, RoutedV1, StatusV1, TriageV1, topics};
 use sqlx::PgPool;
 
-use super::handle::{Target, choose, reception};
+use super::codes::{CodeGenError, next_code};
+use super::handle::{Target, choose, due_date, reception_day};
 use crate::Facts;
 
 /// The route stage.
@@ -74,28 +75,20 @@ impl Stage for Route {
             }
         };
         let received = chrono::Utc::now();
-        let day = received
-            .with_timezone(&dossierflow_domain::vn_offset())
-            .date_naive();
-        let (seq,): (i32,) = sqlx::query_as(
-            "INSERT INTO dossier_code_counter (agency_id, day, last_seq) VALUES ($1, $2, 1)
-             ON CONFLICT (agency_id, day) DO UPDATE SET last_seq = dossier_code_counter.last_seq + 1
-             RETURNING last_seq",
-        )
-        .bind(agency.as_str())
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
-        let (code, due) = reception(
-            &agency,
-            procedure,
-            received,
-            seq as u32,
-            &self.facts.calendar,
-        )
-        .map_err(|message| StageError::Invalid {
-            reason: "reception",
-            message,
+        let code = next_code(&mut tx, &agency, reception_day(received))
+            .await
+            .map_err(|e| match e {
+                CodeGenError::Db(e) => StageError::from(e),
+                other => StageError::Invalid {
+                    reason: "reception",
+                    message: other.to_string(),
+                },
+            })?;
+        let due = due_date(procedure, received, &self.facts.calendar).map_err(|message| {
+            StageError::Invalid {
+                reason: "reception",
+                message,
+            }
         })?;
         let (previous,): (i16,) =
             sqlx::query_as("SELECT status FROM dossier WHERE id = $1 FOR UPDATE")

@@ -97,9 +97,67 @@ impl WorkingCalendar {
     /// Saturates at [`NaiveDateTime::MAX`] if the end of the representable calendar is reached.
     pub fn due_date(&self, received: NaiveDateTime, time: ProcessingTime) -> NaiveDateTime {
         // u64 hours → minutes cannot overflow i64 for any u32 input.
-        let mut remaining =
-            Duration::minutes(i64::try_from(time.working_hours() * 60).unwrap_or(i64::MAX));
-        let mut cur = received;
+        let minutes = i64::try_from(time.working_hours() * 60).unwrap_or(i64::MAX);
+        self.add_working(received, Duration::minutes(minutes))
+    }
+
+    /// The due date when processing was paused, e.g. while the citizen supplemented the
+    /// dossier (*yêu cầu bổ sung*): the office time that fell inside each pause
+    /// `[start, end)` is added back, so the days spent waiting do not count (domain.md §4).
+    /// Overlapping pauses count once.
+    pub fn due_date_with_pauses(
+        &self,
+        received: NaiveDateTime,
+        time: ProcessingTime,
+        pauses: &[(NaiveDateTime, NaiveDateTime)],
+    ) -> NaiveDateTime {
+        let mut sorted: Vec<_> = pauses.iter().filter(|(a, b)| a < b).copied().collect();
+        sorted.sort();
+        let mut paused = Duration::zero();
+        let mut covered_until = NaiveDateTime::MIN;
+        for (start, end) in sorted {
+            let start = start.max(covered_until).max(received);
+            if start < end {
+                paused += self.working_time_between(start, end);
+            }
+            covered_until = covered_until.max(end);
+        }
+        let due = self.due_date(received, time);
+        if paused.is_zero() {
+            due
+        } else {
+            self.add_working(due, paused)
+        }
+    }
+
+    /// Office time between two instants (zero when `to <= from`).
+    pub fn working_time_between(&self, from: NaiveDateTime, to: NaiveDateTime) -> Duration {
+        let mut total = Duration::zero();
+        let mut day = from.date();
+        while day <= to.date() {
+            if self.is_working_day(day) {
+                for &(start, end) in &self.office_hours {
+                    let a = day.and_time(start).max(from);
+                    let b = day.and_time(end).min(to);
+                    if a < b {
+                        total += b - a;
+                    }
+                }
+            }
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        total
+    }
+
+    /// `from` plus `amount` of office time: counting starts at the next office-hours
+    /// instant, and a result exactly at the end of an office interval stays there.
+    /// Saturates at [`NaiveDateTime::MAX`].
+    pub fn add_working(&self, from: NaiveDateTime, amount: Duration) -> NaiveDateTime {
+        let mut remaining = amount;
+        let mut cur = from;
         loop {
             let day = cur.date();
             if self.is_working_day(day) {

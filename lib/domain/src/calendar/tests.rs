@@ -166,3 +166,56 @@ proptest! {
         prop_assert_eq!(cal.due_date(first, ProcessingTime::WorkingHours(b)), both);
     }
 }
+
+#[test]
+fn friday_evening_receipt_before_a_holiday_starts_after_the_holiday() {
+    // Friday 26/04/2024 17:05; Mon 29/04 (swapped), 30/04 and 01/05 are days off.
+    let due = cal().due_date(at("2024-04-26 17:05:00"), ProcessingTime::WorkingHours(2));
+    assert_eq!(due, at("2024-05-02 09:00:00"));
+    // Five working days: Thu 2, Fri 3, make-up Sat 4, Mon 6, Tue 7 May.
+    let due = cal().due_date(at("2024-04-26 17:05:00"), ProcessingTime::WorkingDays(5));
+    assert_eq!(due, at("2024-05-07 17:00:00"));
+}
+
+#[test]
+fn supplement_pauses_extend_the_due_date_by_the_office_time_waited() {
+    let c = cal();
+    let received = at("2023-03-06 14:27:45");
+    let base = c.due_date(received, ProcessingTime::WorkingDays(15));
+    // Paused from Wed 08/03 09:00 to Mon 13/03 09:00: 3 working days of office time.
+    let pause = (at("2023-03-08 09:00:00"), at("2023-03-13 09:00:00"));
+    assert_eq!(
+        c.working_time_between(pause.0, pause.1),
+        chrono::Duration::hours(24)
+    );
+    let due = c.due_date_with_pauses(received, ProcessingTime::WorkingDays(15), &[pause]);
+    assert_eq!(due, at("2023-03-30 14:27:45"));
+    // A pause entirely over a weekend costs nothing; overlapping pauses count once.
+    let weekend = (at("2023-03-11 08:00:00"), at("2023-03-12 20:00:00"));
+    assert_eq!(
+        c.due_date_with_pauses(received, ProcessingTime::WorkingDays(15), &[weekend]),
+        base
+    );
+    assert_eq!(
+        c.due_date_with_pauses(received, ProcessingTime::WorkingDays(15), &[pause, pause]),
+        due
+    );
+}
+
+proptest! {
+    #[test]
+    fn a_pause_never_shortens_and_lands_on_a_working_day(
+        received in any_received(),
+        time in any_time(),
+        start_offset in 0i64..20_000,
+        length in 0i64..20_000,
+    ) {
+        let c = cal();
+        let start = received + chrono::Duration::minutes(start_offset);
+        let end = start + chrono::Duration::minutes(length);
+        let base = c.due_date(received, time);
+        let paused = c.due_date_with_pauses(received, time, &[(start, end)]);
+        prop_assert!(paused >= base);
+        prop_assert!(c.is_working_day(paused.date()));
+    }
+}
