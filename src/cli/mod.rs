@@ -1,5 +1,6 @@
 //! Command-line interface: one subcommand per process or tool.
 
+mod catalog;
 mod csdlqg;
 mod demo;
 mod pipeline;
@@ -38,6 +39,8 @@ enum Command {
     Migrate(MigrateArgs),
     /// Serve the CSDLQG SOAP simulator over a deterministic synthetic population.
     CsdlqgSim(sim::SimArgs),
+    /// Validate the procedure/agency/unit catalogue, or load it into PostgreSQL.
+    Catalog(catalog::CatalogArgs),
     /// Create every topic of the pipeline (fixed topics and one per agency) if missing.
     Topics(tools::TopicsArgs),
     /// Send dossiers to an intake API, from a JSON file or generated.
@@ -73,6 +76,7 @@ impl Cli {
             }
             Command::CsdlqgSim(a) => sim::run(a).await,
             Command::Topics(a) => tools::topics(a).await,
+            Command::Catalog(a) => catalog::run(a).await,
             Command::Submit(a) => tools::submit(a).await,
             Command::Status(a) => tools::status(a).await,
         }

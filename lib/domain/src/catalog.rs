@@ -207,6 +207,17 @@ impl Catalog {
             .map(|&i| &self.agencies[i])
     }
 
+    /// Every legacy_63 commune code with the current_34 commune it merged into, sorted.
+    pub fn legacy_links(&self) -> Vec<(&str, &str)> {
+        let mut links: Vec<(&str, &str)> = self
+            .legacy_map
+            .iter()
+            .map(|(l, c)| (l.as_str(), c.as_str()))
+            .collect();
+        links.sort_unstable();
+        links
+    }
+
     /// All `current_34` communes that have an agency, in file order.
     pub fn current_communes(&self) -> Vec<&Unit> {
         self.units

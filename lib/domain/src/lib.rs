@@ -18,6 +18,7 @@
 //!   provinces), with an embedded sample catalogue of the new Phú Thọ province.
 //! * [`calendar`]: the working calendar and due-date computation.
 //! * [`province`]: the legacy 63-province codes that prefix CCCD numbers.
+//! * [`portal`]: our statuses → the national portal's status codes, kept as data.
 
 pub mod agency;
 pub mod birth;
@@ -27,6 +28,7 @@ pub mod citizen;
 pub mod contact;
 pub mod id;
 pub mod name;
+pub mod portal;
 pub mod province;
 pub mod status;
 
@@ -41,4 +43,5 @@ pub use citizen::{BloodType, CitizenField, Gender, MaritalStatus};
 pub use contact::{Email, EmailError, PhoneError, PhoneNumber};
 pub use id::{IdError, IdKind, NationalId};
 pub use name::{CitizenName, DiacriticPolicy, NameError};
+pub use portal::{NationalStatus, NationalStatusMap, PortalMapError};
 pub use status::{Status, TransitionError, UnknownStatus};

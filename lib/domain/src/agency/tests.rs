@@ -177,3 +177,17 @@ proptest! {
         prop_assert_eq!(back, code);
     }
 }
+
+proptest! {
+    #[test]
+    fn agency_ids_need_exactly_four_upper_case_levels(levels in prop::collection::vec("[A-Z0-9]{1,5}", 1..7)) {
+        let text = levels.join(".");
+        let parsed = AgencyId::parse(&text);
+        prop_assert_eq!(parsed.is_ok(), levels.len() == 4);
+        if let Ok(id) = parsed {
+            prop_assert_eq!(id.as_str(), text.as_str());
+            let lower = text.to_lowercase();
+            prop_assert!(AgencyId::parse(&lower).is_err() || text == lower);
+        }
+    }
+}

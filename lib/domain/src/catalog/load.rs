@@ -17,7 +17,7 @@ pub(super) const LEGACY_MAP_FILE: &str = "legacy_map.json";
 #[derive(Debug, Error)]
 pub enum CatalogError {
     /// Not valid JSON or not the expected shape.
-    #[error("catalogue file {file} cannot be read: {source}")]
+    #[error("{file}:{}:{}: not a valid catalogue file: {source}", source.line(), source.column())]
     Json {
         /// File name.
         file: &'static str,
@@ -26,10 +26,12 @@ pub enum CatalogError {
         source: serde_json::Error,
     },
     /// An entry that breaks a catalogue rule.
-    #[error("catalogue file {file}, entry {entry}: {problem}")]
+    #[error("{file}:{}: entry {entry}: {problem}", line.map_or("?".to_owned(), |l| l.to_string()))]
     Invalid {
         /// File name.
         file: &'static str,
+        /// 1-based line of the entry in the file, when it could be located.
+        line: Option<usize>,
         /// Code or id of the entry.
         entry: String,
         /// What is wrong, e.g. "duplicate code" or "unknown agency 000.00.99.H43".
@@ -40,9 +42,67 @@ pub enum CatalogError {
 pub(super) fn invalid(file: &'static str, entry: &str, problem: impl Into<String>) -> CatalogError {
     CatalogError::Invalid {
         file,
+        line: None,
         entry: entry.to_owned(),
         problem: problem.into(),
     }
+}
+
+impl CatalogError {
+    /// The file the error is in.
+    pub fn file(&self) -> &'static str {
+        match self {
+            Self::Json { file, .. } | Self::Invalid { file, .. } => file,
+        }
+    }
+
+    /// Fills in the line of an `Invalid` entry from the file's text.
+    pub(super) fn located(self, text: &str) -> Self {
+        match self {
+            Self::Invalid {
+                file,
+                line: None,
+                entry,
+                problem,
+            } => {
+                let line = locate(text, &entry, problem.contains("duplicate"));
+                Self::Invalid {
+                    file,
+                    line,
+                    entry,
+                    problem,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// The line of the entry whose `code`/`id`/`legacy` is named in `entry` (either the bare
+/// key or `#N (key)`); the last occurrence for duplicates, else the first.
+fn locate(text: &str, entry: &str, last: bool) -> Option<usize> {
+    let key = match entry.split_once(" (") {
+        Some((_, rest)) => rest.trim_end_matches(')'),
+        None => entry,
+    };
+    let needle = format!("\"{key}\"");
+    let mut hits = text.lines().enumerate().filter(|(_, l)| {
+        let t = l.trim_start();
+        (t.starts_with("\"code\"") || t.starts_with("\"id\"") || t.starts_with("\"legacy\""))
+            && l.contains(&needle)
+    });
+    let hit = if last { hits.last() } else { hits.next() };
+    hit.map(|(i, _)| i + 1).or_else(|| {
+        // `#N` without a key: the N-th object opening inside `entries`.
+        let n: usize = entry.strip_prefix('#')?.split(' ').next()?.parse().ok()?;
+        let start = text.lines().position(|l| l.contains("\"entries\""))?;
+        text.lines()
+            .enumerate()
+            .skip(start + 1)
+            .filter(|(_, l)| l.trim_start().starts_with('{'))
+            .nth(n - 1)
+            .map(|(i, _)| i + 1)
+    })
 }
 
 /// One legacy commune and the current commune it merged into.
@@ -96,6 +156,28 @@ impl Catalog {
 
     /// Parses and validates a catalogue from the four JSON documents.
     pub fn from_json(
+        procedures: &str,
+        agencies: &str,
+        units: &str,
+        legacy_map: &str,
+    ) -> Result<Catalog, CatalogError> {
+        let texts = [
+            (PROCEDURES_FILE, procedures),
+            (AGENCIES_FILE, agencies),
+            (UNITS_FILE, units),
+            (LEGACY_MAP_FILE, legacy_map),
+        ];
+        let locate = |e: CatalogError| {
+            let text = texts
+                .iter()
+                .find(|(f, _)| *f == e.file())
+                .map_or("", |(_, t)| *t);
+            e.located(text)
+        };
+        Self::build(procedures, agencies, units, legacy_map).map_err(locate)
+    }
+
+    fn build(
         procedures: &str,
         agencies: &str,
         units: &str,

@@ -112,3 +112,22 @@ proptest! {
         prop_assert_eq!(p.to_string(), format!("{}****{}", &national[..3], &national[7..]));
     }
 }
+
+proptest! {
+    #[test]
+    fn every_plausible_email_round_trips_with_a_lower_case_domain(
+        local in "[a-z0-9][a-z0-9._+-]{0,20}",
+        host in "[A-Za-z0-9]{1,12}",
+        tld in "[A-Za-z]{2,6}",
+    ) {
+        let input = format!("{local}@{host}.{tld}");
+        let e = Email::parse(&input).unwrap();
+        prop_assert_eq!(e.as_str(), format!("{local}@{}.{}", host.to_lowercase(), tld.to_lowercase()));
+        prop_assert_eq!(Email::parse(e.as_str()).unwrap(), e.clone());
+        // A space or a second '@' anywhere is refused.
+        let spaced = format!("{local} x@{host}.{tld}");
+        let doubled = format!("{local}@@{host}.{tld}");
+        prop_assert!(Email::parse(&spaced).is_err());
+        prop_assert!(Email::parse(&doubled).is_err());
+    }
+}

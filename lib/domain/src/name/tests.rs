@@ -116,3 +116,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn names_typed_in_decomposed_unicode_equal_their_composed_form() {
+    // "Nguyễn Thị Hằng" typed with combining marks (NFD), as some keyboards and PDFs produce.
+    let decomposed = "Nguye\u{0302}\u{0303}n Thi\u{0323} Ha\u{0306}\u{0300}ng";
+    let composed = "Nguyễn Thị Hằng";
+    assert_ne!(decomposed, composed, "the inputs really differ byte-wise");
+    let a = CitizenName::parse(decomposed).unwrap();
+    let b = CitizenName::parse(composed).unwrap();
+    assert_eq!(a.as_str(), composed, "stored in NFC");
+    assert!(a.matches(&b, DiacriticPolicy::Strict));
+    // Upper case with Đ and horned vowels still matches strictly.
+    let upper = CitizenName::parse("ĐẶNG VĂN ƯỚC").unwrap();
+    assert!(upper.matches(
+        &CitizenName::parse("Đặng Văn Ước").unwrap(),
+        DiacriticPolicy::Strict
+    ));
+    assert!(!upper.matches(
+        &CitizenName::parse("Dang Van Uoc").unwrap(),
+        DiacriticPolicy::Strict
+    ));
+    assert!(upper.matches(
+        &CitizenName::parse("Dang Van Uoc").unwrap(),
+        DiacriticPolicy::FoldDiacritics
+    ));
+}
