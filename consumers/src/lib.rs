@@ -23,4 +23,4 @@ pub mod notify;
 pub mod route;
 pub mod verify;
 
-pub use facts::Facts;
+pub use facts::{Facts, load_catalog};

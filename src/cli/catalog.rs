@@ -1,7 +1,7 @@
 //! `dossierflow catalog check|load`: validate the catalogue files and load them into
 //! PostgreSQL in one transaction (all or nothing).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use dossierflow_domain::Catalog;
@@ -66,21 +66,7 @@ fn summary(c: &Catalog) -> String {
 }
 
 fn read(source: &Source) -> anyhow::Result<Catalog> {
-    let Some(dir) = &source.dir else {
-        return Ok(Catalog::embedded()?);
-    };
-    let file = |name: &str| -> anyhow::Result<String> {
-        let path = dir.join(name);
-        std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
-    };
-    Catalog::from_json(
-        &file("procedures.json")?,
-        &file("agencies.json")?,
-        &file("units.json")?,
-        &file("legacy_map.json")?,
-    )
-    .map_err(|e| anyhow::anyhow!("{}", Path::new(dir).join(e.to_string()).display()))
+    dossierflow_consumers::load_catalog(source.dir.as_deref())
 }
 
 /// The serde name of a catalogue enum (`province`, `current_34`…).

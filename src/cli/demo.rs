@@ -46,6 +46,7 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
     }
     let shutdown = shutdown::on_signals();
     let kafka = args.process.common.kafka.clone();
+    let catalog = dossierflow_consumers::load_catalog(args.process.common.catalog_dir.as_deref())?;
     // Kept alive for the whole run: dropping it stops the embedded cluster.
     let mut _embedded = None;
     let brokers = match kafka.brokers.clone() {
@@ -53,7 +54,6 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         None => {
             let cluster = MockCluster::new(1)
                 .map_err(|e| anyhow::anyhow!("cannot start the embedded Kafka cluster: {e}"))?;
-            let catalog = dossierflow_domain::Catalog::embedded()?;
             for name in &pipeline::topic_names(&kafka, &catalog) {
                 cluster
                     .create_topic(name, kafka.partitions, 1)
@@ -68,7 +68,8 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
     let embedded = _embedded.is_some();
     args.process.common.kafka.brokers = Some(brokers.clone());
     if args.process.csdlqg.csdlqg_url.is_none() {
-        let addr = sim::spawn_in_process(args.seed, args.population, shutdown.clone()).await?;
+        let addr =
+            sim::spawn_in_process(args.seed, args.population, &catalog, shutdown.clone()).await?;
         tracing::info!(%addr, "no --csdlqg-url given: serving the CSDLQG simulator in-process");
         args.process.csdlqg.csdlqg_url = Some(Url::parse(&format!("http://{addr}/"))?);
     }
@@ -86,10 +87,17 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         let pool = running.pool.clone();
         let token = shutdown.clone();
         let timeout = args.demo_timeout;
-        let seed = args.seed;
-        let size = args.population;
+        let plan = Demo {
+            n,
+            seed: args.seed,
+            size: args.population,
+            addr,
+            timeout,
+            embedded,
+            catalog,
+        };
         tokio::spawn(async move {
-            match demo(n, seed, size, addr, &pool, timeout, embedded).await {
+            match demo(plan, &pool).await {
                 Ok(()) => {}
                 Err(e) => eprintln!("demo failed: {e:#}"),
             }
@@ -99,20 +107,31 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
     pipeline::wait(running, shutdown).await
 }
 
-async fn demo(
+/// What `--demo` does.
+struct Demo {
     n: usize,
     seed: u64,
     size: usize,
     addr: std::net::SocketAddr,
-    pool: &PgPool,
     timeout: Duration,
     embedded: bool,
-) -> anyhow::Result<()> {
-    let facts = dossierflow_consumers::Facts::embedded()?;
-    let population = dossierflow_producers::generate::population(seed, size, &facts.catalog);
+    catalog: dossierflow_domain::Catalog,
+}
+
+async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
+    let Demo {
+        n,
+        seed,
+        size,
+        addr,
+        timeout,
+        embedded,
+        catalog,
+    } = plan;
+    let population = dossierflow_producers::generate::population(seed, size, &catalog);
     let items: Vec<Outgoing> = generate(
         &population,
-        &facts.catalog,
+        &catalog,
         n,
         seed ^ chrono::Utc::now().timestamp() as u64,
         Mix::default(),

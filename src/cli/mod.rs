@@ -94,4 +94,8 @@ pub struct CommonArgs {
     telemetry: TelemetryArgs,
     #[command(flatten)]
     outbox: OutboxArgs,
+    /// Catalogue folder (procedures.json, agencies.json, units.json, legacy_map.json);
+    /// the sample catalogue built into the binary when absent.
+    #[arg(long, env = "DOSSIER__CATALOG__DIR")]
+    catalog_dir: Option<std::path::PathBuf>,
 }

@@ -186,7 +186,7 @@ pub async fn start(
     )
     .await?;
     let pool = db::connect_and_migrate(&c.db).await?;
-    let facts = Facts::embedded()?;
+    let facts = Facts::load(c.catalog_dir.as_deref())?;
     if create_topics {
         let names = topic_names(&c.kafka, &facts.catalog);
         kafka::ensure_topics(brokers, &names, c.kafka.partitions).await?;

@@ -38,10 +38,10 @@ pub struct SimArgs {
 pub async fn spawn_in_process(
     seed: u64,
     size: usize,
+    catalog: &Catalog,
     shutdown: CancellationToken,
 ) -> anyhow::Result<SocketAddr> {
-    let catalog = Catalog::embedded()?;
-    let state = SimState::new(population(seed, size, &catalog), SimConfig::default());
+    let state = SimState::new(population(seed, size, catalog), SimConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
