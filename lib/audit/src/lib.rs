@@ -1,0 +1,1 @@
+//! Audit of personal-data lookups (being written).
