@@ -54,7 +54,11 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         None => {
             let cluster = MockCluster::new(1)
                 .map_err(|e| anyhow::anyhow!("cannot start the embedded Kafka cluster: {e}"))?;
-            for name in &pipeline::topic_names(&kafka, &catalog) {
+            for name in &pipeline::topic_names(
+                &kafka,
+                args.process.common.retry.retry_delays.0.len(),
+                &catalog,
+            ) {
                 cluster
                     .create_topic(name, kafka.partitions, 1)
                     .map_err(|e| anyhow::anyhow!("embedded cluster: cannot create {name}: {e}"))?;

@@ -8,7 +8,7 @@ mod sim;
 mod tools;
 
 use clap::{Args, Parser, Subcommand};
-use dossierflow_runtime::config::{DbArgs, KafkaArgs, OutboxArgs, TelemetryArgs};
+use dossierflow_runtime::config::{DbArgs, KafkaArgs, OutboxArgs, RetryArgs, TelemetryArgs};
 
 pub use pipeline::Components;
 
@@ -94,6 +94,8 @@ pub struct CommonArgs {
     telemetry: TelemetryArgs,
     #[command(flatten)]
     outbox: OutboxArgs,
+    #[command(flatten)]
+    retry: RetryArgs,
     /// Catalogue folder (procedures.json, agencies.json, units.json, legacy_map.json);
     /// the sample catalogue built into the binary when absent.
     #[arg(long, env = "DOSSIER__CATALOG__DIR")]

@@ -17,7 +17,7 @@ use dossierflow_producers::intake::{self, IntakeState};
 use dossierflow_runtime::stage::{self, Stage, StageContext};
 use dossierflow_runtime::telemetry::{self, Health, Metrics};
 use dossierflow_runtime::{db, kafka, outbox, shutdown};
-use dossierflow_schemas::topics;
+use dossierflow_schemas::{SubmittedV1, topics};
 use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -125,9 +125,18 @@ pub async fn run_process(args: ProcessArgs, comps: Components) -> anyhow::Result
     wait(running, shutdown).await
 }
 
-/// Every topic of the pipeline: the fixed ones and one per catalogue agency.
-pub fn topic_names(kafka: &KafkaArgs, catalog: &Catalog) -> Vec<String> {
-    let fixed = topics::ALL.iter().map(|t| kafka.topic(t));
+/// Every topic of the pipeline: the fixed ones, the verify stage's retry topics and one
+/// per catalogue agency.
+pub fn topic_names(kafka: &KafkaArgs, retry_levels: usize, catalog: &Catalog) -> Vec<String> {
+    let retries = (1..=retry_levels).map(|level| {
+        stage::retry_topic(
+            kafka,
+            <SubmittedV1 as dossierflow_schemas::Event>::TYPE,
+            Verify::NAME,
+            level,
+        )
+    });
+    let fixed = topics::ALL.iter().map(|t| kafka.topic(t)).chain(retries);
     let agencies = catalog
         .agencies()
         .iter()
@@ -188,7 +197,7 @@ pub async fn start(
     let pool = db::connect_and_migrate(&c.db).await?;
     let facts = Facts::load(c.catalog_dir.as_deref())?;
     if create_topics {
-        let names = topic_names(&c.kafka, &facts.catalog);
+        let names = topic_names(&c.kafka, c.retry.retry_delays.0.len(), &facts.catalog);
         kafka::ensure_topics(brokers, &names, c.kafka.partitions).await?;
     }
     let producer = kafka::producer(brokers)?;
@@ -207,6 +216,7 @@ pub async fn start(
         });
     }
     let ctx = StageContext {
+        retry_delays: c.retry.retry_delays.0.clone(),
         brokers: brokers.to_owned(),
         kafka: c.kafka.clone(),
         producer,

@@ -166,6 +166,8 @@ pub async fn status(a: StatusArgs) -> anyhow::Result<()> {
 pub struct TopicsArgs {
     #[command(flatten)]
     kafka: dossierflow_runtime::config::KafkaArgs,
+    #[command(flatten)]
+    retry: dossierflow_runtime::config::RetryArgs,
 }
 
 /// Creates every topic of the pipeline that does not exist yet.
@@ -174,7 +176,7 @@ pub async fn topics(a: TopicsArgs) -> anyhow::Result<()> {
         anyhow::bail!("--brokers (or DOSSIER__KAFKA__BROKERS) is required");
     };
     let catalog = dossierflow_domain::Catalog::embedded()?;
-    let names = super::pipeline::topic_names(&a.kafka, &catalog);
+    let names = super::pipeline::topic_names(&a.kafka, a.retry.retry_delays.0.len(), &catalog);
     dossierflow_runtime::kafka::ensure_topics(brokers, &names, a.kafka.partitions).await?;
     println!("{} topics present on {brokers}", names.len());
     Ok(())

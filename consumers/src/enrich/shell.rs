@@ -5,7 +5,7 @@ use dossierflow_domain::ProcedureCode;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
-use dossierflow_runtime::stage::{Stage, StageError};
+use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_schemas::{EnrichedV1, Envelope, VerificationOutcome, VerifiedV1, topics};
 use sqlx::PgPool;
 
@@ -27,7 +27,11 @@ impl Stage for Enrich {
     type Input = VerifiedV1;
     const NAME: &'static str = "enrich";
 
-    async fn handle(&self, event: &Envelope<VerifiedV1>) -> Result<(), StageError> {
+    async fn handle(
+        &self,
+        event: &Envelope<VerifiedV1>,
+        _delivery: Delivery,
+    ) -> Result<(), StageError> {
         let dossier_id = event.data.dossier_id;
         let mut tx = self.pool.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {

@@ -6,7 +6,7 @@ use dossierflow_domain::Status;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
-use dossierflow_runtime::stage::{Stage, StageError};
+use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_runtime::telemetry::{ChannelLabel, Metrics};
 use dossierflow_schemas::{Envelope, NotificationV1, StatusV1, topics};
 use sqlx::PgPool;
@@ -28,7 +28,11 @@ impl Stage for Notify {
     type Input = StatusV1;
     const NAME: &'static str = "notify";
 
-    async fn handle(&self, event: &Envelope<StatusV1>) -> Result<(), StageError> {
+    async fn handle(
+        &self,
+        event: &Envelope<StatusV1>,
+        _delivery: Delivery,
+    ) -> Result<(), StageError> {
         let d = &event.data;
         let status = Status::from_code(d.status_code).ok_or_else(|| StageError::Invalid {
             reason: "unknown_status",

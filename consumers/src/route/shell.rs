@@ -5,7 +5,7 @@ use dossierflow_domain::Status;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
-use dossierflow_runtime::stage::{Stage, StageError};
+use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_schemas::{EnrichedV1, Envelope, RoutedV1, StatusV1, TriageV1, topics};
 use sqlx::PgPool;
 
@@ -30,7 +30,11 @@ impl Stage for Route {
     type Input = EnrichedV1;
     const NAME: &'static str = "route";
 
-    async fn handle(&self, event: &Envelope<EnrichedV1>) -> Result<(), StageError> {
+    async fn handle(
+        &self,
+        event: &Envelope<EnrichedV1>,
+        _delivery: Delivery,
+    ) -> Result<(), StageError> {
         let d = &event.data;
         let procedure = ProcedureCode::parse(&d.procedure_code)
             .ok()

@@ -8,7 +8,7 @@ use dossierflow_domain::DiacriticPolicy;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::{claim_event, was_processed};
 use dossierflow_runtime::outbox;
-use dossierflow_runtime::stage::{Stage, StageError};
+use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_runtime::telemetry::{Metrics, OutcomeLabel};
 use dossierflow_schemas::{Envelope, SubmittedV1, topics};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -48,7 +48,11 @@ impl Stage for Verify {
     type Input = SubmittedV1;
     const NAME: &'static str = "verify";
 
-    async fn handle(&self, event: &Envelope<SubmittedV1>) -> Result<(), StageError> {
+    async fn handle(
+        &self,
+        event: &Envelope<SubmittedV1>,
+        _delivery: Delivery,
+    ) -> Result<(), StageError> {
         if was_processed(&self.pool, Self::NAME, event.id).await? {
             return Ok(());
         }
@@ -153,7 +157,9 @@ impl Verify {
             .get_or_create(&OutcomeLabel { outcome: label })
             .inc();
         result.map_err(|e| match e {
-            LookupError::Transient { .. } => StageError::Transient(anyhow::anyhow!("CSDLQG: {e}")),
+            LookupError::Transient { .. } | LookupError::CircuitOpen { .. } => {
+                StageError::Transient(anyhow::anyhow!("CSDLQG: {e}"))
+            }
             other => StageError::Invalid {
                 reason: other.class(),
                 message: other.to_string(),

@@ -1,6 +1,8 @@
 //! Pure mapping of an HTTP answer (status, `Retry-After`, body) to a lookup result.
 //!
-//! Rules, in order:
+//! The SOAP and gateway-JSON adapters share the rules; only the body parser
+//! differs ([`classify`] for SOAP, [`classify_json`] for JSON, where a
+//! `{"maLoi": …}` body plays the part of the fault). Rules, in order:
 //! 1. a body carrying vendor code `004`/`005` (SOAP fault or error element) →
 //!    `NotAuthorised`, whatever the HTTP status (SOAP 1.1 sends faults as 500);
 //! 2. 2xx → parse `CongdanCollection` (empty = not found); another fault →
@@ -16,9 +18,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::wire::response::{self, Fault, Reply};
+use crate::wire::{WireError, json};
 use crate::{CitizenRecord, LookupError};
 
-/// Classifies one HTTP answer. `wanted_id` picks the matching citizen when
+/// Classifies one SOAP answer. `wanted_id` picks the matching citizen when
 /// the collection holds more than one.
 pub fn classify(
     status: StatusCode,
@@ -26,7 +29,25 @@ pub fn classify(
     body: &str,
     wanted_id: &str,
 ) -> Result<Option<CitizenRecord>, LookupError> {
-    let parsed = response::parse(body);
+    classify_parsed(status, retry_after, response::parse(body), wanted_id)
+}
+
+/// Classifies one gateway JSON answer, by the same rules as [`classify`].
+pub fn classify_json(
+    status: StatusCode,
+    retry_after: Option<&str>,
+    body: &str,
+    wanted_id: &str,
+) -> Result<Option<CitizenRecord>, LookupError> {
+    classify_parsed(status, retry_after, json::parse(body), wanted_id)
+}
+
+fn classify_parsed(
+    status: StatusCode,
+    retry_after: Option<&str>,
+    parsed: Result<Reply, WireError>,
+    wanted_id: &str,
+) -> Result<Option<CitizenRecord>, LookupError> {
     if let Ok(Reply::Fault(fault)) = &parsed
         && let Some(err) = not_authorised(fault)
     {
@@ -77,7 +98,7 @@ fn not_authorised(fault: &Fault) -> Option<LookupError> {
 
 fn describe_fault(fault: &Fault) -> String {
     format!(
-        "SOAP fault (faultcode {}, vendor code {})",
+        "error reply (faultcode {}, vendor code {})",
         fault.fault_code.as_deref().unwrap_or("none"),
         fault.vendor_code.as_deref().unwrap_or("none")
     )
@@ -163,6 +184,55 @@ mod tests {
               <NgayThangNamSinh><Nam>1991</Nam></NgayThangNamSinh></CongDan>
             </CongdanCollection></Body></Envelope>"#;
         assert_eq!(ok(xml).map(|r| r.full_name), Some("B".to_owned()));
+    }
+
+    fn json_err(status: u16, retry: Option<&str>, body: &str) -> LookupError {
+        let status = StatusCode::from_u16(status).unwrap();
+        classify_json(status, retry, body, "001090123456").unwrap_err()
+    }
+
+    #[test]
+    fn json_answers_follow_the_same_rules() {
+        let e004 = r#"{"maLoi":"004","moTa":"Thủ tục chưa được cấp quyền"}"#;
+        for status in [200, 403, 500] {
+            assert!(
+                matches!(json_err(status, None, e004), LookupError::NotAuthorised { code, .. } if code == "004")
+            );
+        }
+        assert!(
+            matches!(json_err(401, None, r#"{"maLoi":"401"}"#), LookupError::NotAuthorised { code, .. } if code == "401")
+        );
+        let throttled = json_err(429, Some("3"), "");
+        assert_eq!(throttled.retry_after(), Some(Duration::from_secs(3)));
+        assert!(json_err(503, None, "<html>busy</html>").is_transient());
+        assert!(json_err(504, None, "").is_transient());
+        assert_eq!(
+            json_err(400, None, r#"{"maLoi":"400"}"#).class(),
+            "permanent"
+        );
+        assert_eq!(json_err(200, None, "not json").class(), "permanent");
+        assert_eq!(
+            json_err(200, None, r#"{"maLoi":"999"}"#).class(),
+            "permanent"
+        );
+        let ok = |body: &str| classify_json(StatusCode::OK, None, body, "001090123456").unwrap();
+        assert!(ok(r#"{"congDan":[]}"#).is_none());
+        let body = json::write_citizens(&[CitizenRecord {
+            id: Some("001090123456".into()),
+            ..sample()
+        }])
+        .to_string();
+        assert_eq!(
+            ok(&body).and_then(|r| r.id),
+            Some("001090123456".to_owned())
+        );
+    }
+
+    fn sample() -> CitizenRecord {
+        let xml = r#"<Envelope><Body><CongdanCollection><CongDan><HoVaTen><Ten>A</Ten></HoVaTen>
+            <NgayThangNamSinh><Nam>1990</Nam></NgayThangNamSinh></CongDan>
+            </CongdanCollection></Body></Envelope>"#;
+        classify(StatusCode::OK, None, xml, "x").unwrap().unwrap()
     }
 
     #[test]

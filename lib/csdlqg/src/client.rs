@@ -91,12 +91,7 @@ pub struct SoapClient {
 impl SoapClient {
     /// Builds the HTTP client. Fails (`Permanent`) on an unusable configuration.
     pub fn new(cfg: SoapConfig) -> Result<Self, LookupError> {
-        if cfg.ma_tich_hop.is_empty()
-            || cfg.ma_tich_hop.len() > 20
-            || !cfg.ma_tich_hop.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(LookupError::permanent("MaTichHop must be 1-20 digits"));
-        }
+        check_integration_code(&cfg.ma_tich_hop)?;
         if cfg.timeout.is_zero() {
             return Err(LookupError::permanent("timeout must be positive"));
         }
@@ -137,7 +132,8 @@ impl SoapClient {
     }
 }
 
-fn validate(req: &LookupRequest) -> Result<(), LookupError> {
+/// Checks the request fields both adapters send, before any I/O.
+pub(crate) fn validate(req: &LookupRequest) -> Result<(), LookupError> {
     if req.request_id.is_empty() || req.request_id.chars().count() > 40 {
         return Err(LookupError::permanent("MaYeuCau must be 1-40 characters"));
     }
@@ -150,7 +146,8 @@ fn validate(req: &LookupRequest) -> Result<(), LookupError> {
     Ok(())
 }
 
-fn transport_error(e: &reqwest::Error, timeout: Duration) -> LookupError {
+/// Classifies a reqwest failure (no URL or payload in the reason).
+pub(crate) fn transport_error(e: &reqwest::Error, timeout: Duration) -> LookupError {
     if e.is_timeout() {
         LookupError::transient(format!("no answer within {} ms", timeout.as_millis()))
     } else if e.is_connect() {
@@ -160,6 +157,42 @@ fn transport_error(e: &reqwest::Error, timeout: Duration) -> LookupError {
     } else {
         LookupError::transient("transport error talking to the population database")
     }
+}
+
+/// Logs one lookup's outcome: request id, procedure, masked ID, class, never values.
+pub(crate) fn log_outcome(
+    req: &LookupRequest,
+    result: &Result<Option<CitizenRecord>, LookupError>,
+    elapsed: Duration,
+) {
+    let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    match result {
+        Ok(found) => tracing::debug!(
+            request_id = %req.request_id,
+            procedure_code = %req.procedure_code,
+            id = %req.id.masked(),
+            found = found.is_some(),
+            elapsed_ms,
+            "Population database lookup answered."
+        ),
+        Err(e) => tracing::warn!(
+            request_id = %req.request_id,
+            procedure_code = %req.procedure_code,
+            id = %req.id.masked(),
+            class = e.class(),
+            error = %e,
+            elapsed_ms,
+            "Population database lookup failed."
+        ),
+    }
+}
+
+/// `MaTichHop` must be 1–20 digits.
+pub(crate) fn check_integration_code(code: &str) -> Result<(), LookupError> {
+    if code.is_empty() || code.len() > 20 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(LookupError::permanent("MaTichHop must be 1-20 digits"));
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -195,26 +228,7 @@ impl PopulationRegistry for SoapClient {
             classify::classify(status, retry_after.as_deref(), &text, req.id.as_str())
         }
         .await;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        match &result {
-            Ok(found) => tracing::debug!(
-                request_id = %req.request_id,
-                procedure_code = %req.procedure_code,
-                id = %req.id.masked(),
-                found = found.is_some(),
-                elapsed_ms,
-                "Population database lookup answered."
-            ),
-            Err(e) => tracing::warn!(
-                request_id = %req.request_id,
-                procedure_code = %req.procedure_code,
-                id = %req.id.masked(),
-                class = e.class(),
-                error = %e,
-                elapsed_ms,
-                "Population database lookup failed."
-            ),
-        }
+        log_outcome(req, &result, started.elapsed());
         result
     }
 }

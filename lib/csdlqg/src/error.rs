@@ -1,10 +1,11 @@
 //! Classified lookup failures.
 //!
 //! Every failure lands in one of three classes the pipeline acts on
-//! differently: retry later (`Transient`), route the dossier to manual handling
-//! because this agency/officer may not look the citizen up (`NotAuthorised`),
-//! or give up on this request (`Permanent`). Reasons never contain personal data
-//! or response payloads.
+//! differently: retry later (`Transient`, and `CircuitOpen` when the
+//! resilience layer refuses to call a failing service at all), route the
+//! dossier to manual handling because this agency/officer may not look the
+//! citizen up (`NotAuthorised`), or give up on this request (`Permanent`).
+//! Reasons never contain personal data or response payloads.
 
 use std::time::Duration;
 
@@ -35,6 +36,14 @@ pub enum LookupError {
         /// What went wrong (no personal data).
         reason: String,
     },
+    /// The circuit breaker is open: the service failed too often recently, so
+    /// the lookup was refused without calling it. Transient: try again later,
+    /// no sooner than `retry_in` (pause, don't dead-letter).
+    #[error("population database circuit open: not called, retry in {} ms", retry_in.as_millis())]
+    CircuitOpen {
+        /// Time until the breaker lets a probe call through.
+        retry_in: Duration,
+    },
 }
 
 impl LookupError {
@@ -55,22 +64,25 @@ impl LookupError {
 
     /// Whether retrying the same request later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Transient { .. })
+        matches!(self, Self::Transient { .. } | Self::CircuitOpen { .. })
     }
 
-    /// Metric label: `"transient"`, `"not_authorised"` or `"permanent"`.
+    /// Metric label: `"transient"`, `"not_authorised"`, `"permanent"` or `"circuit_open"`.
     pub fn class(&self) -> &'static str {
         match self {
             Self::Transient { .. } => "transient",
             Self::NotAuthorised { .. } => "not_authorised",
             Self::Permanent { .. } => "permanent",
+            Self::CircuitOpen { .. } => "circuit_open",
         }
     }
 
-    /// The server-requested delay before retrying, if any.
+    /// The delay before retrying, if known: the server's `Retry-After`, or
+    /// the time until an open circuit lets a probe through.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::Transient { retry_after, .. } => *retry_after,
+            Self::CircuitOpen { retry_in } => Some(*retry_in),
             _ => None,
         }
     }
@@ -99,5 +111,19 @@ mod tests {
         assert_eq!(t.retry_after(), Some(Duration::from_secs(2)));
         assert_eq!(p.retry_after(), None);
         assert!(n.to_string().contains("004"));
+    }
+
+    #[test]
+    fn circuit_open_is_transient_with_its_own_class() {
+        let c = LookupError::CircuitOpen {
+            retry_in: Duration::from_millis(1500),
+        };
+        assert!(c.is_transient());
+        assert_eq!(c.class(), "circuit_open");
+        assert_eq!(c.retry_after(), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            c.to_string(),
+            "population database circuit open: not called, retry in 1500 ms"
+        );
     }
 }

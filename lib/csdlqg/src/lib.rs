@@ -22,6 +22,8 @@
 //! - `wire`: SOAP envelopes, built and parsed without I/O (shared with the simulator).
 //! - `classify`: HTTP status + body → result.
 //! - [`client`]: [`SoapClient`], the reqwest adapter.
+//! - [`gateway`]: [`GatewayClient`], the province-gateway JSON adapter.
+//! - [`resilience`]: [`Resilient`], retries, retry budget, rate limit, circuit breaker, cache.
 //! - [`sim`]: an axum server answering the same SOAP over a synthetic population.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -29,7 +31,9 @@
 pub mod client;
 pub mod compare;
 pub mod error;
+pub mod gateway;
 pub mod model;
+pub mod resilience;
 pub mod sim;
 
 mod classify;
@@ -38,7 +42,12 @@ mod wire;
 pub use client::{SoapClient, SoapConfig};
 pub use compare::{MismatchField, Outcome, compare};
 pub use error::LookupError;
+pub use gateway::{GatewayClient, GatewayConfig};
 pub use model::{Address, CitizenRecord, LookupRequest};
+pub use resilience::{
+    AttemptEvent, BreakerConfig, BreakerState, LookupObserver, NoopObserver, ResilienceConfig,
+    Resilient,
+};
 
 /// The population-database port: look a citizen up by ID.
 #[async_trait::async_trait]

@@ -82,6 +82,29 @@ pub struct OutboxArgs {
     pub outbox_batch: i64,
 }
 
+/// Retry topics of stages that defer records when a dependency keeps failing.
+#[derive(Debug, Clone, Args)]
+pub struct RetryArgs {
+    /// Delay of each retry topic, comma-separated; a deferred record walks through them,
+    /// then goes to the dead-letter topic.
+    #[arg(long, env = "DOSSIER__RETRY__DELAYS", default_value = "10s,60s,300s", value_parser = parse_durations)]
+    pub retry_delays: Durations,
+}
+
+/// A list of durations parsed from `10s,1m`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Durations(pub Vec<Duration>);
+
+/// Parses a comma-separated list of durations (empty: no retry topics).
+pub fn parse_durations(s: &str) -> Result<Durations, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(parse_duration)
+        .collect::<Result<Vec<_>, _>>()
+        .map(Durations)
+}
+
 /// Parses `250ms`, `5s`, `2m` or a bare number of milliseconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -114,6 +137,14 @@ mod tests {
         assert_eq!(parse_duration("40"), Ok(Duration::from_millis(40)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("fast").is_err());
+        assert_eq!(
+            parse_durations("10s, 1m"),
+            Ok(Durations(vec![
+                Duration::from_secs(10),
+                Duration::from_secs(60)
+            ]))
+        );
+        assert_eq!(parse_durations(""), Ok(Durations(vec![])));
     }
 
     #[test]

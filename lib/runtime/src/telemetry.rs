@@ -60,6 +60,15 @@ pub struct DeadLetterLabels {
     pub reason: &'static str,
 }
 
+/// Labels of retry-topic publishes.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RetryLabels {
+    /// Stage name.
+    pub stage: &'static str,
+    /// Retry topic level (1-based).
+    pub level: u32,
+}
+
 /// A single `outcome` label.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
@@ -96,6 +105,10 @@ pub struct Metrics {
     pub stage_duration: Family<StageLabel, Histogram, fn() -> Histogram>,
     /// Records sent to the dead-letter topic.
     pub dead_letters: Family<DeadLetterLabels, Counter>,
+    /// Records forwarded to a retry topic, per stage and level.
+    pub retry_published: Family<RetryLabels, Counter>,
+    /// 1 while a stage has paused consumption because a dependency is down.
+    pub stage_paused: Family<StageLabel, Gauge>,
     /// Outbox rows published to Kafka.
     pub outbox_published: Counter,
     /// Failed relay rounds (broker or database unavailable).
@@ -118,6 +131,8 @@ impl Metrics {
             stage_messages: Family::default(),
             stage_duration: Family::new_with_constructor(latency_buckets),
             dead_letters: Family::default(),
+            retry_published: Family::default(),
+            stage_paused: Family::default(),
             outbox_published: Counter::default(),
             outbox_errors: Counter::default(),
             csdlqg_requests: Family::default(),
@@ -141,6 +156,16 @@ impl Metrics {
             "dossier_dead_letters",
             "Records sent to the dead-letter topic",
             m.dead_letters.clone(),
+        );
+        r.register(
+            "dossier_retry_published",
+            "Records forwarded to a retry topic",
+            m.retry_published.clone(),
+        );
+        r.register(
+            "dossier_stage_paused",
+            "1 while a stage has paused consumption because a dependency is down",
+            m.stage_paused.clone(),
         );
         r.register(
             "dossier_outbox_published",

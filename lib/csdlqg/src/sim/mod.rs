@@ -1,80 +1,40 @@
-//! A CSDLQG simulator: the same SOAP shape over a deterministic synthetic population.
+//! A CSDLQG simulator: the same SOAP and gateway-JSON shapes over a
+//! deterministic synthetic population.
 //!
 //! Used by integration tests, load tests and the demo. It answers
 //! `TraCuuThongTinCongDan` by ID only (matching name and date is the client's
-//! job, as with the real service) and can inject latency, 503s and vendor
-//! error `004` at runtime through `POST /admin/config`.
+//! job, as with the real service) and injects faults from a [`SimConfig`]
+//! changeable at runtime: log-normal latency, timeouts, 5xx, 429, outages
+//! (switched on/off or scheduled) and a rate limit.
 //!
-//! Endpoints: `POST /` and `POST /TraCuuThongTinCongDan` (SOAP), `GET /health`,
-//! `POST|GET /admin/config` (JSON [`SimConfig`]), `GET /admin/stats`
-//! (`{"requests": n}`, SOAP requests received).
+//! Endpoints: `POST /` and `POST /TraCuuThongTinCongDan` (SOAP),
+//! `POST /v1/tra-cuu-cong-dan` (JSON, `Authorization: Bearer` required),
+//! `GET /health`, `GET|POST|PUT /admin/config` (POST merges a partial JSON
+//! config, PUT replaces it), `GET|DELETE /admin/stats` ([`SimStats`]; DELETE
+//! resets them).
 
+mod config;
+mod faults;
+mod json_api;
 mod names;
 mod population;
 mod server;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::{Deserialize, Serialize};
 
+pub use config::{ConfigError, ErrorRates, OutageWindow, SimConfig};
+pub use faults::SimStats;
 pub use names::builtin_communes;
 pub use population::{Person, Population};
 pub use server::{router, serve};
 
-/// Fault injection settings, changeable at runtime.
-///
-/// JSON form (admin endpoint): `{"latency_ms": 0, "failure_rate": 0.0,
-/// "unauthorised_procedures": []}`; missing fields take their defaults.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(from = "SimConfigJson", into = "SimConfigJson")]
-pub struct SimConfig {
-    /// Median added latency; each answer waits between half and twice this.
-    pub latency: Duration,
-    /// Fraction of SOAP requests answered `503` with `Retry-After: 1` (0.0–1.0).
-    pub failure_rate: f64,
-    /// `MaDVC` values answered with vendor error `004` (procedure not licensed).
-    pub unauthorised_procedures: Vec<String>,
-}
+use faults::{Counters, Injected, Outcome, RateWindow};
 
-#[derive(Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct SimConfigJson {
-    latency_ms: u64,
-    failure_rate: f64,
-    unauthorised_procedures: Vec<String>,
-}
-
-impl Default for SimConfigJson {
-    fn default() -> Self {
-        SimConfig::default().into()
-    }
-}
-
-impl From<SimConfigJson> for SimConfig {
-    fn from(j: SimConfigJson) -> Self {
-        Self {
-            latency: Duration::from_millis(j.latency_ms),
-            failure_rate: j.failure_rate,
-            unauthorised_procedures: j.unauthorised_procedures,
-        }
-    }
-}
-
-impl From<SimConfig> for SimConfigJson {
-    fn from(c: SimConfig) -> Self {
-        Self {
-            latency_ms: u64::try_from(c.latency.as_millis()).unwrap_or(u64::MAX),
-            failure_rate: c.failure_rate,
-            unauthorised_procedures: c.unauthorised_procedures,
-        }
-    }
-}
-
-/// Shared simulator state: population, live config and request counter. Cheap to clone.
+/// Shared simulator state: population, live config and counters. Cheap to clone.
 #[derive(Clone)]
 pub struct SimState {
     inner: Arc<Inner>,
@@ -83,7 +43,9 @@ pub struct SimState {
 struct Inner {
     population: Population,
     config: RwLock<SimConfig>,
-    requests: AtomicU64,
+    started: Instant,
+    counters: Counters,
+    window: Mutex<RateWindow>,
     // Seeded: fault injection is reproducible for a given request order.
     rng: Mutex<StdRng>,
 }
@@ -97,14 +59,21 @@ impl std::fmt::Debug for SimState {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl SimState {
-    /// State serving `population` with the given initial config.
+    /// State serving `population` with the given initial config. Outage
+    /// windows count from this call.
     pub fn new(population: Population, config: SimConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
                 population,
                 config: RwLock::new(config),
-                requests: AtomicU64::new(0),
+                started: Instant::now(),
+                counters: Counters::default(),
+                window: Mutex::new(RateWindow::new()),
                 rng: Mutex::new(StdRng::seed_from_u64(0x0C06)),
             }),
         }
@@ -133,66 +102,69 @@ impl SimState {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = config;
     }
 
-    /// SOAP requests received so far (including failed and refused ones).
+    /// Time since [`SimState::new`], the clock of [`OutageWindow`]s.
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// Lookups received so far, SOAP and JSON (including failed and refused ones).
     pub fn requests(&self) -> u64 {
-        self.inner.requests.load(Ordering::Relaxed)
+        self.stats().requests
     }
 
-    fn count_request(&self) {
-        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> SimStats {
+        self.inner.counters.snapshot()
     }
 
-    /// Draws this request's delay and whether it fails.
-    fn draw_faults(&self, config: &SimConfig) -> (Duration, bool) {
-        use rand::Rng;
-        let mut rng = self
-            .inner
-            .rng
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // 2^u for u uniform in [-1, 1): median factor 1, range [0.5, 2).
-        let factor = 2f64.powf(rng.random_range(-1.0..1.0));
-        let delay = config.latency.mul_f64(factor);
-        let fail = config.failure_rate > 0.0 && rng.random::<f64>() < config.failure_rate;
-        (delay, fail)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_json_uses_milliseconds_and_defaults() {
-        let c: SimConfig =
-            serde_json::from_str(r#"{"latency_ms":250,"unauthorised_procedures":["X"]}"#).unwrap();
-        assert_eq!(c.latency, Duration::from_millis(250));
-        assert_eq!(c.failure_rate, 0.0);
-        assert_eq!(c.unauthorised_procedures, vec!["X".to_owned()]);
-        let json = serde_json::to_value(&c).unwrap();
-        assert_eq!(json["latency_ms"], 250);
-        assert!(serde_json::from_str::<SimConfig>(r#"{"latency":1}"#).is_err());
+    /// Sets every counter back to zero.
+    pub fn reset_stats(&self) {
+        self.inner.counters.reset();
     }
 
-    #[test]
-    fn faults_follow_the_config() {
-        let state = SimState::new(
-            Population::synthetic(1, 1, Vec::new()),
-            SimConfig::default(),
-        );
-        let always = SimConfig {
-            latency: Duration::from_millis(100),
-            failure_rate: 1.0,
-            unauthorised_procedures: Vec::new(),
-        };
-        for _ in 0..50 {
-            let (delay, fail) = state.draw_faults(&always);
-            assert!(fail);
-            assert!(delay >= Duration::from_millis(50) && delay < Duration::from_millis(200));
-            assert_eq!(
-                state.draw_faults(&SimConfig::default()),
-                (Duration::ZERO, false)
-            );
+    fn answered(&self, outcome: Outcome) {
+        self.inner.counters.answered(outcome);
+    }
+
+    /// Counts a lookup and applies outage, rate limit, latency and injected
+    /// errors; `Ok` carries the config the rest of the request uses.
+    async fn gate(&self, json: bool) -> Result<SimConfig, Injected> {
+        let counters = &self.inner.counters;
+        counters.arrived(json);
+        let config = self.config();
+        let injected = self.pre_checks(&config).await;
+        if let Err(i) = injected {
+            if i == Injected::Outage {
+                counters.during_outage();
+            }
+            if matches!(i, Injected::RateLimited(_)) {
+                counters.rate_limited();
+            }
+            counters.answered(i.into());
         }
+        injected.map(|()| config)
+    }
+
+    async fn pre_checks(&self, config: &SimConfig) -> Result<(), Injected> {
+        if config.outage_at(self.uptime()) {
+            return Err(Injected::Outage);
+        }
+        if let Some(limit) = config.rate_limit_per_second {
+            lock(&self.inner.window)
+                .admit(limit, Instant::now())
+                .map_err(Injected::RateLimited)?;
+        }
+        let (delay, error) = {
+            let mut rng = lock(&self.inner.rng);
+            let delay = faults::draw_latency(&mut rng, config);
+            (delay, faults::draw_error(&mut rng, config))
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        if error == Some(Injected::Timeout) {
+            tokio::time::sleep(config.timeout_hold).await;
+        }
+        error.map_or(Ok(()), Err)
     }
 }

@@ -92,3 +92,14 @@ fn permanent_addresses_come_from_the_given_communes() {
     assert_eq!(record.permanent.as_ref(), Some(&p.permanent));
     assert!(!format!("{p:?}").contains(p.id.as_str()));
 }
+
+/// Run with `--ignored --nocapture` in debug and release to measure generation time.
+#[test]
+#[ignore = "timing measurement, run by hand"]
+fn time_one_hundred_thousand() {
+    let started = std::time::Instant::now();
+    let pop = Population::synthetic(2023, 100_000, Vec::new());
+    let elapsed = started.elapsed();
+    assert_eq!(pop.len(), 100_000);
+    println!("Population::synthetic(100_000) took {elapsed:?}");
+}

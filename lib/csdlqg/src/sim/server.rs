@@ -1,9 +1,11 @@
-//! HTTP side of the simulator (axum).
+//! HTTP side of the simulator (axum): routes, the SOAP handler and the admin API.
 //!
-//! Order of checks for a SOAP request: count it, wait the injected latency,
-//! maybe answer 503, then authentication headers (401), body shape (400 SOAP
-//! fault), procedure licence (500 SOAP fault with vendor code `004`, as SOAP
-//! 1.1 sends faults), and finally the lookup by ID (200, possibly empty).
+//! Order of checks for a SOAP request: the fault gate (outage 503, rate limit
+//! 429, latency, injected timeout/5xx/429, see `faults`), then authentication
+//! headers (401), body shape (400 SOAP fault), procedure licence (500 SOAP
+//! fault with vendor code `004`, as SOAP 1.1 sends faults), and finally the
+//! lookup by ID (200, possibly empty). The JSON API (`json_api`) follows the
+//! same order.
 
 use std::future::Future;
 
@@ -17,7 +19,8 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{SimConfig, SimState};
+use super::faults::{Injected, Outcome};
+use super::{SimConfig, SimState, SimStats, json_api};
 use crate::wire::{request, response};
 
 /// The simulator's routes over `state`.
@@ -25,9 +28,13 @@ pub fn router(state: SimState) -> Router {
     Router::new()
         .route("/", post(soap))
         .route("/TraCuuThongTinCongDan", post(soap))
+        .route("/v1/tra-cuu-cong-dan", post(json_api::lookup))
         .route("/health", get(|| async { "ok" }))
-        .route("/admin/config", post(set_config).get(get_config))
-        .route("/admin/stats", get(stats))
+        .route(
+            "/admin/config",
+            post(patch_config).put(replace_config).get(get_config),
+        )
+        .route("/admin/stats", get(stats).delete(reset_stats))
         .with_state(state)
 }
 
@@ -40,6 +47,41 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// The answer to an injected failure; `body` renders status + message in the
+/// protocol's error form.
+pub(super) fn injected(inj: Injected, body: impl Fn(StatusCode, &str) -> Response) -> Response {
+    let (status, message, retry_after) = match inj {
+        Injected::Outage => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Hệ thống đang bảo trì",
+            None,
+        ),
+        Injected::RateLimited(secs) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Vượt quá số yêu cầu cho phép",
+            Some(secs),
+        ),
+        Injected::TooManyRequests => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Vượt quá số yêu cầu cho phép",
+            Some(1),
+        ),
+        Injected::Timeout => (StatusCode::GATEWAY_TIMEOUT, "Hết thời gian chờ", None),
+        Injected::ServerError(500) => (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống", None),
+        Injected::ServerError(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Hệ thống đang bận, vui lòng thử lại sau",
+            Some(1),
+        ),
+    };
+    let mut resp = body(status, message);
+    if let Some(secs) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
 }
 
 fn xml(status: StatusCode, body: String) -> Response {
@@ -72,24 +114,16 @@ fn authenticated(headers: &HeaderMap) -> bool {
 }
 
 async fn soap(State(state): State<SimState>, headers: HeaderMap, body: Bytes) -> Response {
-    state.count_request();
-    let config = state.config();
-    let (delay, fail) = state.draw_faults(&config);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    if fail {
-        let mut resp = fault(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Server",
-            "Hệ thống đang bận, vui lòng thử lại sau",
-            None,
-        );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return resp;
-    }
+    let config = match state.gate(false).await {
+        Ok(config) => config,
+        Err(inj) => {
+            return injected(inj, |status, message| {
+                fault(status, "Server", message, None)
+            });
+        }
+    };
     if !authenticated(&headers) {
+        state.answered(Outcome::Unauthorised);
         return fault(
             StatusCode::UNAUTHORIZED,
             "Client",
@@ -103,11 +137,13 @@ async fn soap(State(state): State<SimState>, headers: HeaderMap, body: Bytes) ->
     let req = match parsed {
         Ok(req) => req,
         Err(reason) => {
+            state.answered(Outcome::BadRequest);
             let message = format!("Invalid TraCuuThongTinCongDan request: {reason}");
             return fault(StatusCode::BAD_REQUEST, "Client", &message, None);
         }
     };
     if config.unauthorised_procedures.contains(&req.procedure_code) {
+        state.answered(Outcome::Unauthorised);
         return fault(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Client",
@@ -115,24 +151,52 @@ async fn soap(State(state): State<SimState>, headers: HeaderMap, body: Bytes) ->
             Some("004"),
         );
     }
-    let population = state.population();
-    let records: Vec<_> = population
-        .find(&req.id)
-        .map(|p| population.record(p))
-        .into_iter()
-        .collect();
-    tracing::debug!(
-        request_id = %req.request_id,
-        found = !records.is_empty(),
-        "Simulator answered a citizen lookup."
-    );
+    let records = state.lookup(&req.request_id, &req.id);
     xml(StatusCode::OK, response::write_citizens(&records))
 }
 
-async fn set_config(State(state): State<SimState>, Json(config): Json<SimConfig>) -> Response {
-    if !(0.0..=1.0).contains(&config.failure_rate) {
-        let msg = "failure_rate must be between 0 and 1";
-        return (StatusCode::UNPROCESSABLE_ENTITY, msg).into_response();
+impl SimState {
+    /// The records held for `id` (zero or one), counted and logged without personal data.
+    pub(super) fn lookup(&self, request_id: &str, id: &str) -> Vec<crate::CitizenRecord> {
+        let population = self.population();
+        let records: Vec<_> = population
+            .find(id)
+            .map(|p| population.record(p))
+            .into_iter()
+            .collect();
+        let found = !records.is_empty();
+        self.answered(if found {
+            Outcome::Ok
+        } else {
+            Outcome::NotFound
+        });
+        tracing::debug!(request_id, found, "Simulator answered a citizen lookup.");
+        records
+    }
+}
+
+fn refused(e: &super::ConfigError) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response()
+}
+
+/// Applies a partial config (JSON merge patch) to the current one.
+async fn patch_config(
+    State(state): State<SimState>,
+    Json(patch): Json<serde_json::Value>,
+) -> Response {
+    match state.config().merged(&patch) {
+        Ok(config) => {
+            state.set_config(config.clone());
+            Json(config).into_response()
+        }
+        Err(e) => refused(&e),
+    }
+}
+
+/// Replaces the config; missing fields take their defaults.
+async fn replace_config(State(state): State<SimState>, Json(config): Json<SimConfig>) -> Response {
+    if let Err(e) = config.validate() {
+        return refused(&e);
     }
     state.set_config(config.clone());
     Json(config).into_response()
@@ -142,6 +206,11 @@ async fn get_config(State(state): State<SimState>) -> Json<SimConfig> {
     Json(state.config())
 }
 
-async fn stats(State(state): State<SimState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "requests": state.requests() }))
+async fn stats(State(state): State<SimState>) -> Json<SimStats> {
+    Json(state.stats())
+}
+
+async fn reset_stats(State(state): State<SimState>) -> StatusCode {
+    state.reset_stats();
+    StatusCode::NO_CONTENT
 }

@@ -2,11 +2,14 @@
 //!
 //! `request` builds the envelope the client sends and parses it back (the
 //! simulator's side); `response` writes and reads `CongdanCollection` answers
-//! and SOAP faults. Both sides share this module so the client and the
+//! and SOAP faults; `json` is the province-gateway JSON form of the same
+//! operation. Both sides share this module so the client and the
 //! simulator cannot drift apart. Nothing here logs, and errors name elements,
 //! never values.
 
 pub mod dom;
+pub mod json;
+pub mod json_citizen;
 pub mod request;
 pub mod response;
 
@@ -29,6 +32,10 @@ pub enum WireError {
     /// An element is present but its value has the wrong shape.
     #[error("element {0} has an invalid value")]
     Invalid(&'static str),
+    /// Not a JSON document of the expected shape (serde's message is dropped:
+    /// it can quote values).
+    #[error("not a JSON document of the expected shape")]
+    Json,
 }
 
 /// Escapes text for an XML element body.

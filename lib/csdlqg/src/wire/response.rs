@@ -65,17 +65,11 @@ fn write_citizen(out: &mut String, r: &CitizenRecord) {
     out.push_str("<CongDan>");
     push_optional(out, "SoDinhDanh", r.id.as_deref());
     push_optional(out, "SoCMND", r.old_id.as_deref());
-    let words: Vec<&str> = r.full_name.split_whitespace().collect();
+    let (family, middle, given) = split_name(&r.full_name);
     out.push_str("<HoVaTen>");
-    if let [family, middle @ .., given] = words.as_slice() {
-        push_element(out, "Ho", family);
-        if !middle.is_empty() {
-            push_element(out, "ChuDem", &middle.join(" "));
-        }
-        push_element(out, "Ten", given);
-    } else if let [given] = words.as_slice() {
-        push_element(out, "Ten", given);
-    }
+    push_optional(out, "Ho", family);
+    push_optional(out, "ChuDem", middle.as_deref());
+    push_optional(out, "Ten", given);
     out.push_str("</HoVaTen>");
     push_element(out, "GioiTinh", gender_code(r.gender));
     push_optional(out, "DanToc", r.ethnicity.as_deref());
@@ -102,6 +96,19 @@ fn write_citizen(out: &mut String, r: &CitizenRecord) {
     out.push_str("</CongDan>");
 }
 
+/// `Ho`, `ChuDem`, `Ten` of a full name: first word, middle words, last word.
+pub(super) fn split_name(full_name: &str) -> (Option<&str>, Option<String>, Option<&str>) {
+    let words: Vec<&str> = full_name.split_whitespace().collect();
+    match words.as_slice() {
+        [family, middle @ .., given] => {
+            let middle = (!middle.is_empty()).then(|| middle.join(" "));
+            (Some(family), middle, Some(given))
+        }
+        [given] => (None, None, Some(given)),
+        [] => (None, None, None),
+    }
+}
+
 fn write_address(out: &mut String, name: &str, a: &Address) {
     out.push('<');
     out.push_str(name);
@@ -116,7 +123,7 @@ fn write_address(out: &mut String, name: &str, a: &Address) {
     out.push('>');
 }
 
-fn gender_code(g: Gender) -> &'static str {
+pub(super) fn gender_code(g: Gender) -> &'static str {
     match g {
         Gender::Male => "1",
         Gender::Female => "2",
@@ -124,7 +131,7 @@ fn gender_code(g: Gender) -> &'static str {
     }
 }
 
-fn marital_code(m: MaritalStatus) -> Option<&'static str> {
+pub(super) fn marital_code(m: MaritalStatus) -> Option<&'static str> {
     match m {
         MaritalStatus::Single => Some("1"),
         MaritalStatus::Married => Some("2"),
@@ -133,7 +140,7 @@ fn marital_code(m: MaritalStatus) -> Option<&'static str> {
     }
 }
 
-fn blood_code(b: BloodType) -> &'static str {
+pub(super) fn blood_code(b: BloodType) -> &'static str {
     match b {
         BloodType::Unknown => "00",
         BloodType::A => "01",
@@ -241,18 +248,22 @@ fn full_name(e: &Element) -> Result<String, WireError> {
 }
 
 fn birth(e: &Element) -> Result<BirthDate, WireError> {
-    if let Some(full) = e.child_text("NgayThangNam") {
+    birth_from(e.child_text("NgayThangNam"), e.child_text("Nam"))
+}
+
+/// A birth date from `NgayThangNam` (`yyyyMMdd`) and/or `Nam` (`yyyy`).
+pub(super) fn birth_from(
+    full: Option<String>,
+    year: Option<String>,
+) -> Result<BirthDate, WireError> {
+    if let Some(full) = &full {
         // Some records carry `yyyy0000` when only the year is known.
-        if let Ok(date) = NaiveDate::parse_from_str(&full, "%Y%m%d") {
+        if let Ok(date) = NaiveDate::parse_from_str(full, "%Y%m%d") {
             return Ok(BirthDate::Full(date));
         }
     }
-    let year = e
-        .child_text("Nam")
-        .or_else(|| {
-            e.child_text("NgayThangNam")
-                .and_then(|f| f.get(..4).map(str::to_owned))
-        })
+    let year = year
+        .or_else(|| full.and_then(|f| f.get(..4).map(str::to_owned)))
         .ok_or(WireError::Missing("NgayThangNamSinh"))?;
     if year.len() != 4 {
         return Err(WireError::Invalid("Nam"));
