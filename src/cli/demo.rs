@@ -77,12 +77,10 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         tracing::info!(%addr, "no --csdlqg-url given: serving the CSDLQG simulator in-process");
         args.process.csdlqg.csdlqg_url = Some(Url::parse(&format!("http://{addr}/"))?);
     }
-    let registry = pipeline::registry_from(&args.process.csdlqg)?;
     let running = pipeline::start(
         &args.process,
         Components::ALL,
         &brokers,
-        Some(registry),
         shutdown.clone(),
         !embedded,
     )

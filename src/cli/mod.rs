@@ -1,8 +1,10 @@
 //! Command-line interface: one subcommand per process or tool.
 
+mod audit;
 mod catalog;
 mod csdlqg;
 mod demo;
+mod observer;
 mod pipeline;
 mod sim;
 mod tools;
@@ -41,6 +43,8 @@ enum Command {
     CsdlqgSim(sim::SimArgs),
     /// Validate the procedure/agency/unit catalogue, or load it into PostgreSQL.
     Catalog(catalog::CatalogArgs),
+    /// Check the lookup audit's hash chain, or list one citizen's lookups.
+    Audit(audit::AuditArgs),
     /// Create every topic of the pipeline (fixed topics and one per agency) if missing.
     Topics(tools::TopicsArgs),
     /// Send dossiers to an intake API, from a JSON file or generated.
@@ -77,6 +81,7 @@ impl Cli {
             Command::CsdlqgSim(a) => sim::run(a).await,
             Command::Topics(a) => tools::topics(a).await,
             Command::Catalog(a) => catalog::run(a).await,
+            Command::Audit(a) => audit::run(a).await,
             Command::Submit(a) => tools::submit(a).await,
             Command::Status(a) => tools::status(a).await,
         }

@@ -12,7 +12,6 @@ use dossierflow_consumers::{
     route::Route,
     verify::{Verify, VerifyConfig},
 };
-use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_producers::intake::{self, IntakeState};
 use dossierflow_runtime::stage::{self, Stage, StageContext};
 use dossierflow_runtime::telemetry::{self, Health, Metrics};
@@ -26,7 +25,7 @@ use dossierflow_domain::Catalog;
 use dossierflow_runtime::config::KafkaArgs;
 
 use super::CommonArgs;
-pub use super::csdlqg::{CsdlqgArgs, registry_from};
+pub use super::csdlqg::{CsdlqgArgs, lookups_from};
 
 /// Which components a process runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,12 +115,10 @@ pub async fn run_process(args: ProcessArgs, comps: Components) -> anyhow::Result
         );
     };
     let shutdown = shutdown::on_signals();
-    let registry = if comps.verify {
-        Some(registry_from(&args.csdlqg)?)
-    } else {
-        None
-    };
-    let running = start(&args, comps, &brokers, registry, shutdown.clone(), true).await?;
+    if comps.verify && args.csdlqg.csdlqg_url.is_none() {
+        anyhow::bail!("--csdlqg-url (or DOSSIER__CSDLQG__URL) is required for the verify stage");
+    }
+    let running = start(&args, comps, &brokers, shutdown.clone(), true).await?;
     wait(running, shutdown).await
 }
 
@@ -180,7 +177,6 @@ pub async fn start(
     args: &ProcessArgs,
     comps: Components,
     brokers: &str,
-    registry: Option<Arc<dyn PopulationRegistry>>,
     shutdown: CancellationToken,
     create_topics: bool,
 ) -> anyhow::Result<Running> {
@@ -224,25 +220,27 @@ pub async fn start(
         shutdown: shutdown.clone(),
     };
     if comps.verify {
-        let registry =
-            registry.ok_or_else(|| anyhow::anyhow!("the verify stage needs a CSDLQG client"))?;
-        let policy = args.csdlqg.policy();
+        let lookups = lookups_from(
+            &args.csdlqg,
+            pool.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        )?;
         let config = VerifyConfig {
             officer: args.csdlqg.csdlqg_officer.clone(),
             agency: args.csdlqg.csdlqg_agency.clone(),
-            policy,
+            policy: args.csdlqg.policy(),
+            concurrency: args.csdlqg.resilience.csdlqg_max_in_flight.max(1),
         };
-        spawn_stage(
-            &mut tasks,
-            Verify {
-                pool: pool.clone(),
-                registry,
-                config,
-                kafka: c.kafka.clone(),
-                metrics: metrics.clone(),
-            },
-            &ctx,
-        );
+        let verify = Verify {
+            pool: pool.clone(),
+            gate: lookups.gate(),
+            registry: lookups.registry.clone(),
+            config,
+            facts: facts.clone(),
+            kafka: c.kafka.clone(),
+        };
+        spawn_stage(&mut tasks, verify, &ctx);
     }
     if comps.enrich {
         spawn_stage(

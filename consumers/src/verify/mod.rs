@@ -13,4 +13,4 @@ mod handle;
 mod shell;
 
 pub use handle::{Applicant, Decision, decide, parse_applicant};
-pub use shell::{Verify, VerifyConfig};
+pub use shell::{Gate, Verify, VerifyConfig};

@@ -1,21 +1,27 @@
-//! I/O shell of the verify stage: lookup, then one transaction.
+//! I/O shell of the verify stage: lookup (through the resilience layer), then one
+//! transaction. An outage holds the dossier visibly ("waiting for CSDLQG") and it
+//! resumes by itself.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
-use dossierflow_csdlqg::{LookupError, LookupRequest, PopulationRegistry, compare};
-use dossierflow_domain::DiacriticPolicy;
+use dossierflow_csdlqg::{
+    CitizenRecord, LookupContext, LookupError, LookupRequest, PopulationRegistry, compare,
+};
+use dossierflow_domain::{DiacriticPolicy, ProcedureCode};
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::{claim_event, was_processed};
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
-use dossierflow_runtime::telemetry::{Metrics, OutcomeLabel};
 use dossierflow_schemas::{Envelope, SubmittedV1, topics};
 use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
 
 use super::handle::{Applicant, decide, parse_applicant};
+use crate::Facts;
+use crate::enrich::field_name;
 
-/// Who looks up, on whose behalf, and how names are compared.
+/// Who looks up, on whose behalf, how names are compared, how many at once.
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
     /// Officer code sent as `MaCanBo` and recorded in the audit.
@@ -24,24 +30,28 @@ pub struct VerifyConfig {
     pub agency: String,
     /// Name comparison policy.
     pub policy: DiacriticPolicy,
+    /// Lookups in flight per process.
+    pub concurrency: usize,
 }
+
+/// Tells whether the population register is known to be down, and for how long.
+pub type Gate = Arc<dyn Fn() -> Option<Duration> + Send + Sync>;
 
 /// The verify stage.
 pub struct Verify {
     /// Database pool.
     pub pool: PgPool,
-    /// The population register (SOAP client in production, simulator in tests).
+    /// The population register behind the resilience layer (retries, breaker, limits).
     pub registry: Arc<dyn PopulationRegistry>,
+    /// The resilience layer's circuit breaker: `Some` while open.
+    pub gate: Gate,
     /// Settings.
     pub config: VerifyConfig,
+    /// Catalogue (the fields each procedure needs, for the audit).
+    pub facts: Facts,
     /// Topic names.
     pub kafka: KafkaArgs,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
 }
-
-/// Citizen fields every lookup requests (the audit records names, not values).
-const FIELDS_REQUESTED: [&str; 3] = ["full_name", "id_number", "birth_date"];
 
 #[async_trait::async_trait]
 impl Stage for Verify {
@@ -51,71 +61,54 @@ impl Stage for Verify {
     async fn handle(
         &self,
         event: &Envelope<SubmittedV1>,
-        _delivery: Delivery,
+        delivery: Delivery,
     ) -> Result<(), StageError> {
         if was_processed(&self.pool, Self::NAME, event.id).await? {
             return Ok(());
         }
-        let applicant =
-            parse_applicant(&event.data.applicant).map_err(|message| StageError::Invalid {
-                reason: "invalid_applicant",
-                message,
-            })?;
-        // One request id per event: a retried lookup reuses it (CSDLQG-side idempotency).
-        let request_id = event.id.simple().to_string();
+        let d = &event.data;
+        let applicant = parse_applicant(&d.applicant).map_err(|message| StageError::Invalid {
+            reason: "invalid_applicant",
+            message,
+        })?;
+        // MaYeuCau base: deterministic per dossier and stage-level attempt; the resilience
+        // layer appends the in-process attempt ("-1", "-2", …).
+        let request_id = format!("{}-{}", d.dossier_id.simple(), delivery.attempt);
         let request = LookupRequest {
             request_id: request_id.clone(),
-            procedure_code: event.data.procedure_code.clone(),
+            procedure_code: d.procedure_code.clone(),
             id: applicant.id.clone(),
             name: applicant.name.clone(),
             birth: applicant.birth,
+            context: self.context(d),
         };
-        let record = self.lookup(&request).await?;
+        let record = match self.registry.lookup(&request).await {
+            Ok(record) => record,
+            Err(e) => return Err(self.hold(d, &applicant, e).await),
+        };
         let outcome = compare(&request, record.as_ref(), self.config.policy);
-        let decision = decide(
-            event.data.dossier_id,
-            &request_id,
-            &outcome,
-            chrono::Utc::now(),
-        );
+        let decision = decide(d.dossier_id, &request_id, &outcome, chrono::Utc::now());
 
         let mut tx = self.pool.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }
-        upsert_dossier(&mut tx, &event.data, &applicant).await?;
+        upsert_dossier(&mut tx, d, &applicant).await?;
         sqlx::query(
             "UPDATE dossier SET stage = $2, verification = $3, mismatch_fields = $4,
-                    status = CASE WHEN $5 THEN 3 ELSE status END, updated_at = now()
+                    status = CASE WHEN $5 THEN 3 ELSE status END,
+                    waiting_reason = NULL, waiting_since = NULL, updated_at = now()
              WHERE id = $1",
         )
-        .bind(event.data.dossier_id)
+        .bind(d.dossier_id)
         .bind(decision.stage)
         .bind(decision.verified.outcome.as_str())
         .bind(&decision.verified.mismatched_fields)
         .bind(decision.refusal.is_some())
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO csdlqg_lookup (request_id, dossier_id, procedure_code, officer, agency, purpose, fields_requested, outcome)
-             VALUES ($1, $2, $3, $4, $5, 'verify_applicant', $6, $7) ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(&request_id)
-        .bind(event.data.dossier_id)
-        .bind(&event.data.procedure_code)
-        .bind(&self.config.officer)
-        .bind(&self.config.agency)
-        .bind(&FIELDS_REQUESTED[..])
-        .bind(decision.verified.outcome.as_str())
-        .execute(&mut *tx)
-        .await?;
         if let (Some(record), None) = (&record, &decision.refusal) {
-            let json = serde_json::to_value(record).map_err(anyhow::Error::from)?;
-            sqlx::query("INSERT INTO citizen_record_staging (dossier_id, record) VALUES ($1, $2) ON CONFLICT (dossier_id) DO UPDATE SET record = EXCLUDED.record")
-                .bind(event.data.dossier_id)
-                .bind(json)
-                .execute(&mut *tx)
-                .await?;
+            stage_record(&mut tx, d.dossier_id, record).await?;
         }
         let source = "/dossierflow/verify";
         outbox::append(
@@ -135,37 +128,101 @@ impl Stage for Verify {
         tx.commit().await?;
         Ok(())
     }
+
+    fn concurrency(&self) -> usize {
+        self.config.concurrency
+    }
+
+    fn paused_for(&self) -> Option<Duration> {
+        (self.gate)()
+    }
+
+    fn uses_retry_topics(&self) -> bool {
+        true
+    }
 }
 
 impl Verify {
-    async fn lookup(
-        &self,
-        request: &LookupRequest,
-    ) -> Result<Option<dossierflow_csdlqg::CitizenRecord>, StageError> {
-        let started = Instant::now();
-        let result = self.registry.lookup(request).await;
-        self.metrics
-            .csdlqg_duration
-            .observe(started.elapsed().as_secs_f64());
-        let label = match &result {
-            Ok(Some(_)) => "found",
-            Ok(None) => "not_found",
-            Err(e) => e.class(),
-        };
-        self.metrics
-            .csdlqg_requests
-            .get_or_create(&OutcomeLabel { outcome: label })
-            .inc();
-        result.map_err(|e| match e {
-            LookupError::Transient { .. } | LookupError::CircuitOpen { .. } => {
-                StageError::Transient(anyhow::anyhow!("CSDLQG: {e}"))
+    fn context(&self, d: &SubmittedV1) -> LookupContext {
+        let fields = ProcedureCode::parse(&d.procedure_code)
+            .ok()
+            .and_then(|c| self.facts.catalog.procedure(&c))
+            .map(|p| p.csdlqg_fields.iter().map(|f| field_name(*f)).collect())
+            .unwrap_or_default();
+        LookupContext {
+            actor: self.config.officer.clone(),
+            unit: self.config.agency.clone(),
+            dossier_id: Some(d.dossier_id.to_string()),
+            channel: "pipeline",
+            fields_requested: fields,
+        }
+    }
+
+    /// Classifies a failed lookup; an outage is recorded on the dossier so that officers
+    /// see why it waits (fail-soft), and the record is held or deferred, never dropped.
+    async fn hold(&self, d: &SubmittedV1, applicant: &Applicant, e: LookupError) -> StageError {
+        let waiting = match &e {
+            LookupError::CircuitOpen { .. } => {
+                Some("CSDLQG unavailable (circuit open): verification resumes by itself")
             }
+            LookupError::Transient { .. } => {
+                Some("CSDLQG failing: verification scheduled for a retry")
+            }
+            _ => None,
+        };
+        if let Some(reason) = waiting
+            && let Err(db) = mark_waiting(&self.pool, d, applicant, reason).await
+        {
+            return StageError::from(db);
+        }
+        match e {
+            LookupError::CircuitOpen { retry_in } => StageError::Unavailable { retry_in },
+            LookupError::Transient { .. } => StageError::Deferred {
+                reason: "csdlqg_transient",
+                message: e.to_string(),
+            },
             other => StageError::Invalid {
                 reason: other.class(),
                 message: other.to_string(),
             },
-        })
+        }
     }
+}
+
+async fn mark_waiting(
+    pool: &PgPool,
+    d: &SubmittedV1,
+    applicant: &Applicant,
+    reason: &str,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    upsert_dossier(&mut tx, d, applicant).await?;
+    sqlx::query(
+        "UPDATE dossier SET waiting_reason = $2, waiting_since = coalesce(waiting_since, now()), updated_at = now()
+         WHERE id = $1 AND verification IS NULL",
+    )
+    .bind(d.dossier_id)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+async fn stage_record(
+    tx: &mut Transaction<'_, Postgres>,
+    dossier_id: Uuid,
+    record: &CitizenRecord,
+) -> Result<(), StageError> {
+    let json = serde_json::to_value(record).map_err(anyhow::Error::from)?;
+    sqlx::query(
+        "INSERT INTO citizen_record_staging (dossier_id, record) VALUES ($1, $2)
+         ON CONFLICT (dossier_id) DO UPDATE SET record = EXCLUDED.record",
+    )
+    .bind(dossier_id)
+    .bind(json)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The portal may publish straight to Kafka, so the dossier row may not exist yet.

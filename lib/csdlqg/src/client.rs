@@ -175,6 +175,16 @@ pub(crate) fn log_outcome(
             elapsed_ms,
             "Population database lookup answered."
         ),
+        // Transient failures are retried by the resilience layer, which reports what
+        // matters (breaker, budget); one line per failed attempt would flood the log.
+        Err(e) if e.is_transient() => tracing::debug!(
+            request_id = %req.request_id,
+            procedure_code = %req.procedure_code,
+            class = e.class(),
+            error = %e,
+            elapsed_ms,
+            "Population database lookup failed; it may be retried."
+        ),
         Err(e) => tracing::warn!(
             request_id = %req.request_id,
             procedure_code = %req.procedure_code,

@@ -101,6 +101,7 @@ mod tests {
             id: NationalId::parse(id).unwrap(),
             name: CitizenName::parse(name).unwrap(),
             birth: BirthDate::parse(birth).unwrap(),
+            context: Default::default(),
         }
     }
 

@@ -43,7 +43,7 @@ pub use client::{SoapClient, SoapConfig};
 pub use compare::{MismatchField, Outcome, compare};
 pub use error::LookupError;
 pub use gateway::{GatewayClient, GatewayConfig};
-pub use model::{Address, CitizenRecord, LookupRequest};
+pub use model::{Address, CitizenRecord, LookupContext, LookupRequest};
 pub use resilience::{
     AttemptEvent, BreakerConfig, BreakerState, LookupObserver, NoopObserver, ResilienceConfig,
     Resilient,
@@ -56,4 +56,11 @@ pub trait PopulationRegistry: Send + Sync {
     /// (empty `CongdanCollection`). Name and birth date are sent along but
     /// not matched here: use [`compare()`].
     async fn lookup(&self, req: &LookupRequest) -> Result<Option<CitizenRecord>, LookupError>;
+}
+
+#[async_trait::async_trait]
+impl<T: PopulationRegistry + ?Sized> PopulationRegistry for std::sync::Arc<T> {
+    async fn lookup(&self, req: &LookupRequest) -> Result<Option<CitizenRecord>, LookupError> {
+        (**self).lookup(req).await
+    }
 }

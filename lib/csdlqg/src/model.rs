@@ -23,6 +23,35 @@ pub struct LookupRequest {
     pub name: CitizenName,
     /// `NgayThangNamSinh`: full date, or year only.
     pub birth: BirthDate,
+    /// Who looks up, for which purpose (for the lookup audit; not sent to CSDLQG).
+    pub context: LookupContext,
+}
+
+/// Who looks up whom and why: recorded by the lookup audit, never sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupContext {
+    /// Officer code, or `citizen-self` for a citizen's own lookup.
+    pub actor: String,
+    /// Agency e-identifier of the unit on whose behalf.
+    pub unit: String,
+    /// The dossier the lookup serves, when there is one.
+    pub dossier_id: Option<String>,
+    /// `pipeline` (verify stage) or `portal_sync` (synchronous portal lookup).
+    pub channel: &'static str,
+    /// Names of the citizen fields asked for (never values).
+    pub fields_requested: Vec<String>,
+}
+
+impl Default for LookupContext {
+    fn default() -> Self {
+        Self {
+            actor: "dossierflow".into(),
+            unit: String::new(),
+            dossier_id: None,
+            channel: "pipeline",
+            fields_requested: Vec::new(),
+        }
+    }
 }
 
 impl fmt::Debug for LookupRequest {
@@ -109,6 +138,7 @@ mod tests {
             id: NationalId::parse("001090123456").unwrap(),
             name: CitizenName::parse("Nguyễn Văn An").unwrap(),
             birth: BirthDate::parse("20/04/1990").unwrap(),
+            context: Default::default(),
         };
         let shown = format!("{req:?}");
         assert!(shown.contains("req-1"));

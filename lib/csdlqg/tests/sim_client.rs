@@ -63,6 +63,7 @@ fn request_for(sim: &Sim, i: usize) -> LookupRequest {
         id: p.id.clone(),
         name: p.name.clone(),
         birth: p.birth,
+        context: Default::default(),
     }
 }
 
@@ -275,6 +276,7 @@ async fn refused_connection_is_transient() {
             id: NationalId::parse("001090123456").unwrap(),
             name: dossierflow_domain::CitizenName::parse("Lê Văn Tám").unwrap(),
             birth: BirthDate::YearOnly(1990),
+            context: Default::default(),
         })
         .await
         .unwrap_err();

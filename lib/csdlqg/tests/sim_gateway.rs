@@ -66,6 +66,7 @@ fn request_for(sim: &Sim, i: usize) -> LookupRequest {
         id: p.id.clone(),
         name: p.name.clone(),
         birth: p.birth,
+        context: Default::default(),
     }
 }
 

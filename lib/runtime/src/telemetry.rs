@@ -117,6 +117,24 @@ pub struct Metrics {
     pub csdlqg_requests: Family<OutcomeLabel, Counter>,
     /// CSDLQG lookup latency, per attempt.
     pub csdlqg_duration: Histogram,
+    /// CSDLQG calls in flight now.
+    pub csdlqg_in_flight: Gauge,
+    /// The configured limit of CSDLQG calls in flight.
+    pub csdlqg_concurrency_limit: Gauge,
+    /// Circuit breaker state: 0 closed, 1 open, 2 half-open.
+    pub csdlqg_circuit_state: Gauge,
+    /// Circuit breaker transitions into each state.
+    pub csdlqg_circuit_transitions: Family<OutcomeLabel, Counter>,
+    /// In-process CSDLQG retries.
+    pub csdlqg_retries: Counter,
+    /// Lookups that waited for the contracted rate limit.
+    pub csdlqg_rate_limited: Counter,
+    /// Retries refused because the retry budget was spent.
+    pub csdlqg_budget_exhausted: Counter,
+    /// Lookups answered from the short-lived cache or coalesced with an identical one.
+    pub csdlqg_cache_hits: Counter,
+    /// Lookup audit rows that could not be written.
+    pub audit_failures: Counter,
     /// Intake requests by outcome (`accepted`, `replayed`, `rejected`).
     pub intake_requests: Family<OutcomeLabel, Counter>,
     /// Notifications queued per channel.
@@ -137,6 +155,15 @@ impl Metrics {
             outbox_errors: Counter::default(),
             csdlqg_requests: Family::default(),
             csdlqg_duration: latency_buckets(),
+            csdlqg_in_flight: Gauge::default(),
+            csdlqg_concurrency_limit: Gauge::default(),
+            csdlqg_circuit_state: Gauge::default(),
+            csdlqg_circuit_transitions: Family::default(),
+            csdlqg_retries: Counter::default(),
+            csdlqg_rate_limited: Counter::default(),
+            csdlqg_budget_exhausted: Counter::default(),
+            csdlqg_cache_hits: Counter::default(),
+            audit_failures: Counter::default(),
             intake_requests: Family::default(),
             notifications: Family::default(),
             registry: Registry::default(),
@@ -186,6 +213,51 @@ impl Metrics {
             "dossier_csdlqg_request_duration_seconds",
             "CSDLQG lookup latency per attempt",
             m.csdlqg_duration.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_in_flight",
+            "CSDLQG calls in flight",
+            m.csdlqg_in_flight.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_concurrency_limit",
+            "Configured limit of CSDLQG calls in flight",
+            m.csdlqg_concurrency_limit.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_circuit_state",
+            "CSDLQG circuit breaker state: 0 closed, 1 open, 2 half-open",
+            m.csdlqg_circuit_state.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_circuit_transitions",
+            "CSDLQG circuit breaker transitions, by new state",
+            m.csdlqg_circuit_transitions.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_retries",
+            "In-process CSDLQG retries",
+            m.csdlqg_retries.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_rate_limited",
+            "CSDLQG lookups that waited for the contracted rate",
+            m.csdlqg_rate_limited.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_retry_budget_exhausted",
+            "CSDLQG retries refused by the retry budget",
+            m.csdlqg_budget_exhausted.clone(),
+        );
+        r.register(
+            "dossier_csdlqg_cache_hits",
+            "CSDLQG lookups served from cache or coalesced",
+            m.csdlqg_cache_hits.clone(),
+        );
+        r.register(
+            "dossier_audit_failures",
+            "Lookup audit rows that could not be written",
+            m.audit_failures.clone(),
         );
         r.register(
             "dossier_intake_requests",

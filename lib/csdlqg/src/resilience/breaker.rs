@@ -71,6 +71,8 @@ struct Inner {
     window: Rolling,
     probes_in_flight: u32,
     generation: u64,
+    /// Transient failures since the last success.
+    consecutive: u32,
 }
 
 /// The breaker; share it behind the layer's `Arc`.
@@ -89,6 +91,7 @@ impl Breaker {
             opened_at: Instant::now(),
             window: Rolling::new(cfg.window),
             probes_in_flight: 0,
+            consecutive: 0,
             generation: 0,
         };
         Self {
@@ -179,10 +182,18 @@ impl Breaker {
         match inner.state {
             BreakerState::Closed => {
                 inner.window.add(now, u64::from(!failed), u64::from(failed));
+                inner.consecutive = if failed {
+                    inner.consecutive.saturating_add(1)
+                } else {
+                    0
+                };
                 let (ok, bad) = inner.window.totals(now);
                 let calls = ok + bad;
-                let tripped = calls >= u64::from(self.cfg.min_calls.max(1))
+                let by_ratio = calls >= u64::from(self.cfg.min_calls.max(1))
                     && bad as f64 >= self.cfg.failure_ratio * calls as f64;
+                let in_a_row = self.cfg.consecutive_failures > 0
+                    && inner.consecutive >= self.cfg.consecutive_failures;
+                let tripped = by_ratio || in_a_row;
                 tripped.then(|| Self::open(&mut inner, now, BreakerState::Closed))
             }
             BreakerState::HalfOpen if admission.probe => {
@@ -212,6 +223,7 @@ impl Breaker {
         inner.state = BreakerState::Open;
         inner.opened_at = now;
         inner.window.clear();
+        inner.consecutive = 0;
         inner.generation += 1;
         (from, BreakerState::Open)
     }

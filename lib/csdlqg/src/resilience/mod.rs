@@ -55,6 +55,10 @@ pub struct BreakerConfig {
     pub open_for: Duration,
     /// Calls let through while half-open (1).
     pub half_open_probes: u32,
+    /// Also open after this many transient failures in a row, however many successes
+    /// the window holds (20; 0 = off): a sudden outage after a busy healthy period
+    /// trips at once instead of after the ratio catches up.
+    pub consecutive_failures: u32,
 }
 
 impl Default for BreakerConfig {
@@ -65,6 +69,7 @@ impl Default for BreakerConfig {
             window: Duration::from_secs(10),
             open_for: Duration::from_secs(5),
             half_open_probes: 1,
+            consecutive_failures: 20,
         }
     }
 }

@@ -20,6 +20,7 @@ fn request(id: &str, birth: &str) -> LookupRequest {
         id: NationalId::parse(id).unwrap(),
         name: CitizenName::parse("Trần Thị Bích").unwrap(),
         birth: BirthDate::parse(birth).unwrap(),
+        context: Default::default(),
     }
 }
 

@@ -145,6 +145,7 @@ mod tests {
             id: NationalId::parse(id).unwrap(),
             name: CitizenName::parse("Trần Thị Bích").unwrap(),
             birth: BirthDate::parse(birth).unwrap(),
+            context: Default::default(),
         }
     }
 

@@ -25,7 +25,10 @@ pub struct OffsetTracker {
 impl OffsetTracker {
     /// Records that `offset` is being handled.
     pub fn start(&mut self, topic: &str, partition: i32, offset: i64) {
-        let p = self.partitions.entry((topic.to_owned(), partition)).or_default();
+        let p = self
+            .partitions
+            .entry((topic.to_owned(), partition))
+            .or_default();
         p.in_flight.insert(offset);
         p.first = Some(p.first.map_or(offset, |f| f.min(offset)));
     }
@@ -77,7 +80,11 @@ mod tests {
         t.start("a", 1, 3);
         t.start("a", 0, 11);
         assert_eq!(t.finish("a", 1, 3), Some(3));
-        assert_eq!(t.finish("a", 0, 11), None, "10 is still running: nothing new to store");
+        assert_eq!(
+            t.finish("a", 0, 11),
+            None,
+            "10 is still running: nothing new to store"
+        );
         assert_eq!(t.in_flight(), 1);
         assert_eq!(t.finish("a", 0, 10), Some(11));
     }

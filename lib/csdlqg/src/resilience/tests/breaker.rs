@@ -17,6 +17,7 @@ fn single_attempt() -> ResilienceConfig {
             window: Duration::from_secs(10),
             open_for: Duration::from_secs(5),
             half_open_probes: 1,
+            consecutive_failures: 0,
         },
         ..ResilienceConfig::default()
     }
@@ -180,4 +181,35 @@ async fn a_cancelled_probe_frees_its_slot() {
         "the slot was freed"
     );
     assert_eq!(layer.breaker_state(), Closed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_of_failures_opens_it_even_after_many_successes() {
+    let fake = Fake::new(vec![], found());
+    let config = ResilienceConfig {
+        breaker: BreakerConfig {
+            consecutive_failures: 5,
+            ..single_attempt().breaker
+        },
+        ..single_attempt()
+    };
+    let (layer, _) = layer(&fake, config);
+    for _ in 0..100 {
+        layer.lookup(&request("ok")).await.unwrap();
+    }
+    fake.set_fallback(transient("down"));
+    for _ in 0..5 {
+        let _ = layer.lookup(&request("x")).await;
+    }
+    assert_eq!(
+        layer.breaker_state(),
+        Open,
+        "5 in a row trip it although 100 of 105 succeeded"
+    );
+    let calls = fake.calls();
+    assert!(matches!(
+        layer.lookup(&request("y")).await,
+        Err(LookupError::CircuitOpen { .. })
+    ));
+    assert_eq!(fake.calls(), calls, "open: the registry is not called");
 }

@@ -149,6 +149,7 @@ impl LookupObserver for Recorder {
 pub(super) fn no_breaker() -> BreakerConfig {
     BreakerConfig {
         min_calls: u32::MAX,
+        consecutive_failures: 0,
         ..BreakerConfig::default()
     }
 }
@@ -170,6 +171,7 @@ pub(super) fn request(base: &str) -> LookupRequest {
         id: NationalId::parse("001090123456").unwrap(),
         name: CitizenName::parse("Nguyễn Văn An").unwrap(),
         birth: BirthDate::parse("20/04/1990").unwrap(),
+        context: Default::default(),
     }
 }
 

@@ -79,6 +79,7 @@ async fn all_lookups_succeed_against_a_flaky_simulator() {
                 id: p.id.clone(),
                 name: p.name.clone(),
                 birth: p.birth,
+                context: Default::default(),
             };
             lookup_until_answered(&layer, &req).await
         }

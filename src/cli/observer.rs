@@ -1,0 +1,119 @@
+//! What happens around every CSDLQG attempt: the lawful lookup audit and the metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dossierflow_audit::{AuditKey, LookupRecord};
+use dossierflow_csdlqg::{AttemptEvent, BreakerState, CitizenRecord, LookupObserver};
+use dossierflow_runtime::telemetry::{Metrics, OutcomeLabel};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Appends one audit row per attempt and counts it.
+pub struct LookupTelemetry {
+    /// Where the audit chain lives.
+    pub pool: PgPool,
+    /// HMAC key for the searchable ID digest.
+    pub key: AuditKey,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Names (never values) of the fields a record delivered.
+fn returned_fields(r: &CitizenRecord) -> Vec<String> {
+    let present = [
+        ("full_name", !r.full_name.is_empty()),
+        ("id_number", r.id.is_some()),
+        ("old_id_number", r.old_id.is_some()),
+        ("gender", true),
+        ("ethnicity", r.ethnicity.is_some()),
+        ("religion", r.religion.is_some()),
+        ("marital_status", true),
+        ("blood_type", true),
+        ("birth_date", true),
+        ("nationality", r.nationality.is_some()),
+        ("birth_registration_place", r.birth_registration.is_some()),
+        ("hometown", r.hometown.is_some()),
+        ("permanent_address", r.permanent.is_some()),
+        ("current_address", r.current.is_some()),
+    ];
+    present
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(n, _)| (*n).to_owned())
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl LookupObserver for LookupTelemetry {
+    async fn attempt(&self, event: &AttemptEvent<'_>) {
+        let (outcome, returned) = match event.result {
+            Ok(Some(record)) => ("found", returned_fields(record)),
+            Ok(None) => ("not_found", vec![]),
+            Err(e) => (e.class(), vec![]),
+        };
+        self.metrics
+            .csdlqg_requests
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
+        self.metrics
+            .csdlqg_duration
+            .observe(event.latency.as_secs_f64());
+        let req = event.request;
+        let ctx = &req.context;
+        let record = LookupRecord {
+            actor: ctx.actor.clone(),
+            unit: ctx.unit.clone(),
+            dossier_id: ctx
+                .dossier_id
+                .as_deref()
+                .and_then(|d| Uuid::parse_str(d).ok()),
+            procedure: req.procedure_code.clone(),
+            channel: ctx.channel,
+            request_id: req.request_id.clone(),
+            attempt: event.attempt as i32,
+            id_digits: req.id.as_str().to_owned(),
+            fields_requested: ctx.fields_requested.clone(),
+            fields_returned: returned,
+            outcome: outcome.to_owned(),
+            latency_ms: event.latency.as_millis().min(i32::MAX as u128) as i32,
+        };
+        if let Err(e) = dossierflow_audit::append(&self.pool, &self.key, &record).await {
+            self.metrics.audit_failures.inc();
+            tracing::error!(error = %e, request_id = %req.request_id, "cannot append the lookup audit row");
+        }
+    }
+
+    fn breaker_changed(&self, from: BreakerState, to: BreakerState) {
+        tracing::warn!(%from, %to, "CSDLQG circuit breaker changed state");
+        self.metrics
+            .csdlqg_circuit_state
+            .set(i64::from(to.as_number()));
+        self.metrics
+            .csdlqg_circuit_transitions
+            .get_or_create(&OutcomeLabel {
+                outcome: to.as_str(),
+            })
+            .inc();
+    }
+
+    fn retried(&self) {
+        self.metrics.csdlqg_retries.inc();
+    }
+
+    fn rate_limited(&self, _waited: Duration) {
+        self.metrics.csdlqg_rate_limited.inc();
+    }
+
+    fn budget_exhausted(&self) {
+        self.metrics.csdlqg_budget_exhausted.inc();
+    }
+
+    fn cache_hit(&self) {
+        self.metrics.csdlqg_cache_hits.inc();
+    }
+
+    fn coalesced(&self) {
+        self.metrics.csdlqg_cache_hits.inc();
+    }
+}
