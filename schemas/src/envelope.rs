@@ -18,6 +18,11 @@ pub trait Event: Serialize + DeserializeOwned {
     const TYPE: &'static str;
     /// The dossier this event belongs to: the record key.
     fn dossier_id(&self) -> Uuid;
+    /// The form kept in the dossier's event history. Events that carry personal data
+    /// override it to keep only what an audit trail needs (masked ID, no name or date).
+    fn history(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// One event: attributes plus data.

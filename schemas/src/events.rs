@@ -39,7 +39,36 @@ pub struct SubmittedV1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiving_unit: Option<String>,
 }
-event!(SubmittedV1, "dossier.submitted.v1");
+impl Event for SubmittedV1 {
+    const TYPE: &'static str = "dossier.submitted.v1";
+    fn dossier_id(&self) -> Uuid {
+        self.dossier_id
+    }
+    fn history(&self) -> serde_json::Value {
+        let id = &self.applicant.id_number;
+        let masked = if id.len() > 6 && id.is_ascii() {
+            format!(
+                "{}{}{}",
+                &id[..4],
+                "*".repeat(id.len() - 6),
+                &id[id.len() - 2..]
+            )
+        } else {
+            "*".repeat(id.len())
+        };
+        serde_json::json!({
+            "dossier_id": self.dossier_id,
+            "procedure_code": self.procedure_code,
+            "submitted_at": self.submitted_at,
+            "applicant": {
+                "id_number_masked": masked,
+                "has_phone": self.applicant.phone.is_some(),
+                "has_email": self.applicant.email.is_some(),
+            },
+            "receiving_unit": self.receiving_unit,
+        })
+    }
+}
 
 /// The applicant of a submitted dossier. `Debug` prints no personal data.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

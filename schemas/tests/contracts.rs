@@ -137,3 +137,25 @@ fn decode_errors_never_echo_the_payload() {
     assert!(!text.contains("25190012387"), "error leaks the id: {text}");
     assert!(!text.contains("Châu"), "error leaks the name: {text}");
 }
+
+#[test]
+fn the_history_form_of_a_submission_keeps_no_personal_data() {
+    let sample = load("samples", "dossier.submitted.v1.json");
+    let s: SubmittedV1 = serde_json::from_value(sample.clone()).expect("sample decodes");
+    let history = s.history().to_string();
+    for value in ["id_number", "full_name", "birth_date", "phone", "email"] {
+        let v = sample["applicant"][value].as_str().expect("sample has it");
+        assert!(!history.contains(v), "history keeps {value}: {history}");
+    }
+    assert!(
+        history.contains("0251******87"),
+        "masked id kept: {history}"
+    );
+    // Events without personal data keep their full payload.
+    let status: StatusV1 =
+        serde_json::from_value(load("samples", "dossier.status.v1.json")).expect("ok");
+    assert_eq!(
+        status.history(),
+        serde_json::to_value(&status).expect("json")
+    );
+}

@@ -64,6 +64,18 @@ impl Proc {
         Self(cmd.spawn().expect("spawn dossierflow"))
     }
 
+    /// Like [`Proc::spawn`], with stdout and stderr written to `log` (for scanning).
+    pub fn spawn_logged(args: &[&str], env: &[(&str, String)], log: &std::path::Path) -> Self {
+        let file = std::fs::File::create(log).expect("log file");
+        let err = file.try_clone().expect("log file");
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).stdin(Stdio::null()).stdout(file).stderr(err);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Self(cmd.spawn().expect("spawn dossierflow"))
+    }
+
     /// Waits until `url` answers 200; fails at once if the process exits first.
     pub async fn wait_ready(&mut self, url: &str, limit: Duration) {
         let client = reqwest::Client::new();

@@ -29,6 +29,9 @@ pub async fn append<T: Event>(
     event: &Envelope<T>,
 ) -> sqlx::Result<()> {
     let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    // The history keeps the redacted form; the outbox row (deleted once published)
+    // carries the full payload.
+    let history = event.data.history();
     sqlx::query(
         "INSERT INTO dossier_event (event_id, dossier_id, type, payload, occurred_at)
          VALUES ($1, $2, $3, $4, $5)",
@@ -36,7 +39,7 @@ pub async fn append<T: Event>(
     .bind(event.id)
     .bind(event.data.dossier_id())
     .bind(&event.ty)
-    .bind(&payload)
+    .bind(&history)
     .bind(event.time)
     .execute(&mut **tx)
     .await?;
