@@ -21,8 +21,15 @@ use reqwest::Url;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// id, stage, verification, agency, status.
-type DossierRow = (Uuid, String, Option<String>, Option<String>, i16);
+/// id, stage, verification, agency, status, mismatched fields.
+type DossierRow = (
+    Uuid,
+    String,
+    Option<String>,
+    Option<String>,
+    i16,
+    Vec<String>,
+);
 
 const DOSSIERS: usize = 200;
 const SEED: u64 = 77;
@@ -104,14 +111,15 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     let pool = db.pool().await;
     wait_until_final(&pool, DOSSIERS as i64, Duration::from_secs(120)).await;
 
-    let rows: Vec<DossierRow> =
-        sqlx::query_as("SELECT id, stage, verification, agency_id, status FROM dossier")
-            .fetch_all(&pool)
-            .await
-            .expect("dossiers");
+    let rows: Vec<DossierRow> = sqlx::query_as(
+        "SELECT id, stage, verification, agency_id, status, mismatch_fields FROM dossier",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("dossiers");
     assert_eq!(rows.len(), DOSSIERS);
     let mut routed: HashMap<Uuid, String> = HashMap::new();
-    for (id, stage, verification, agency, status) in &rows {
+    for (id, stage, verification, agency, status, mismatched) in &rows {
         let want = expected[id];
         assert_eq!(verification.as_deref(), Some(want.as_str()), "dossier {id}");
         match want {
@@ -124,6 +132,10 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
                 assert_eq!(stage, "refused", "dossier {id}");
                 assert_eq!(*status, 3);
             }
+        }
+        match want {
+            Expected::Mismatch => assert_eq!(mismatched, &["birth_date"], "dossier {id}"),
+            _ => assert!(mismatched.is_empty(), "dossier {id}: {mismatched:?}"),
         }
     }
 

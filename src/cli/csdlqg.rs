@@ -7,8 +7,8 @@ use clap::{Args, ValueEnum};
 use dossierflow_audit::AuditKey;
 use dossierflow_consumers::verify::Gate;
 use dossierflow_csdlqg::{
-    BreakerConfig, GatewayClient, GatewayConfig, PopulationRegistry, ResilienceConfig, Resilient,
-    SoapClient, SoapConfig,
+    BreakerConfig, GatewayClient, GatewayConfig, PopulationRegistry, ProcedureMap,
+    ResilienceConfig, Resilient, SoapClient, SoapConfig,
 };
 use dossierflow_runtime::telemetry::Metrics;
 use sqlx::PgPool;
@@ -55,6 +55,13 @@ pub struct ResilienceArgs {
     /// How long the circuit stays open before a probe.
     #[arg(long, env = "DOSSIER__CSDLQG__OPEN_FOR", default_value = "5s", value_parser = parse_duration)]
     csdlqg_open_for: Duration,
+    /// Transient failures in a row that open the circuit (0: off).
+    #[arg(
+        long,
+        env = "DOSSIER__CSDLQG__BREAKER_CONSECUTIVE",
+        default_value_t = 20
+    )]
+    csdlqg_breaker_consecutive: u32,
     /// Calls in the breaker's window before it may open.
     #[arg(long, env = "DOSSIER__CSDLQG__BREAKER_MIN_CALLS", default_value_t = 20)]
     csdlqg_breaker_min_calls: u32,
@@ -75,6 +82,7 @@ impl ResilienceArgs {
             breaker: BreakerConfig {
                 open_for: self.csdlqg_open_for,
                 min_calls: self.csdlqg_breaker_min_calls,
+                consecutive_failures: self.csdlqg_breaker_consecutive,
                 ..d.breaker.clone()
             },
             ..d
@@ -145,6 +153,9 @@ pub struct CsdlqgArgs {
         hide_default_value = true
     )]
     audit_key: String,
+    /// Per-province `MaDVC` codes: `national=madvc,…` (unmapped procedures are sent as is).
+    #[arg(long, env = "DOSSIER__CSDLQG__PROCEDURE_MAP", default_value = "")]
+    csdlqg_procedure_map: String,
     #[command(flatten)]
     pub resilience: ResilienceArgs,
     /// How names are compared with the population record.
@@ -185,7 +196,10 @@ pub fn lookups_from(
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Lookups> {
-    let adapter = adapter_from(args)?;
+    let map = ProcedureMap::<()>::parse(&args.csdlqg_procedure_map)
+        .map_err(|e| anyhow::anyhow!("--csdlqg-procedure-map: {e}"))?;
+    let adapter: Arc<dyn PopulationRegistry> =
+        Arc::new(ProcedureMap::new(adapter_from(args)?, map));
     let observer = Arc::new(LookupTelemetry {
         pool,
         key: AuditKey::from_secret(args.audit_key.as_bytes()),

@@ -4,6 +4,7 @@ mod audit;
 mod catalog;
 mod csdlqg;
 mod demo;
+mod intake;
 mod observer;
 mod pipeline;
 mod sim;

@@ -12,7 +12,8 @@ use dossierflow_consumers::{
     route::Route,
     verify::{Verify, VerifyConfig},
 };
-use dossierflow_producers::intake::{self, IntakeState};
+use dossierflow_csdlqg::PopulationRegistry;
+use dossierflow_producers::intake;
 use dossierflow_runtime::stage::{self, Stage, StageContext};
 use dossierflow_runtime::telemetry::{self, Health, Metrics};
 use dossierflow_runtime::{db, kafka, outbox, shutdown};
@@ -26,6 +27,7 @@ use dossierflow_runtime::config::KafkaArgs;
 
 use super::CommonArgs;
 pub use super::csdlqg::{CsdlqgArgs, lookups_from};
+pub use super::intake::IntakeArgs;
 
 /// Which components a process runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,17 +77,6 @@ impl Components {
         route: false,
         notify: false,
     };
-}
-
-/// Intake API settings.
-#[derive(Debug, Clone, Args)]
-pub struct IntakeArgs {
-    /// Address of the intake API (port 0 picks a free port).
-    #[arg(long, env = "DOSSIER__INTAKE__ADDR", default_value = "127.0.0.1:8080")]
-    pub intake_addr: SocketAddr,
-    /// Largest accepted request body, in bytes.
-    #[arg(long, env = "DOSSIER__INTAKE__MAX_BODY_BYTES", default_value_t = 64 * 1024)]
-    max_body_bytes: usize,
 }
 
 /// Options of a single-component process.
@@ -219,13 +210,21 @@ pub async fn start(
         metrics: metrics.clone(),
         shutdown: shutdown.clone(),
     };
-    if comps.verify {
-        let lookups = lookups_from(
+    // One resilience layer (one breaker, one rate limit, one audit) for the verify stage
+    // and the portal's synchronous lookups of this process.
+    let lookups = match &args.csdlqg.csdlqg_url {
+        Some(_) if comps.verify || comps.intake => Some(lookups_from(
             &args.csdlqg,
             pool.clone(),
             metrics.clone(),
             shutdown.clone(),
-        )?;
+        )?),
+        _ => None,
+    };
+    if comps.verify {
+        let lookups = lookups
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the verify stage needs --csdlqg-url"))?;
         let config = VerifyConfig {
             officer: args.csdlqg.csdlqg_officer.clone(),
             agency: args.csdlqg.csdlqg_agency.clone(),
@@ -277,13 +276,15 @@ pub async fn start(
     }
     let mut intake_addr = None;
     if comps.intake {
-        let state = IntakeState {
-            pool: pool.clone(),
-            catalog: facts.catalog.clone(),
-            kafka: c.kafka.clone(),
+        let registry = lookups.map(|l| l.registry as Arc<dyn PopulationRegistry>);
+        let state = super::intake::state(
+            &args.intake,
+            pool.clone(),
+            facts.catalog.clone(),
+            c.kafka.clone(),
             metrics,
-            max_body_bytes: args.intake.max_body_bytes,
-        };
+            registry,
+        )?;
         let (addr, server) =
             intake::serve(args.intake.intake_addr, state, shutdown.clone()).await?;
         intake_addr = Some(addr);

@@ -32,7 +32,9 @@ pub mod client;
 pub mod compare;
 pub mod error;
 pub mod gateway;
+pub mod minimise;
 pub mod model;
+pub mod procedure_map;
 pub mod resilience;
 pub mod sim;
 
@@ -44,6 +46,7 @@ pub use compare::{MismatchField, Outcome, compare};
 pub use error::LookupError;
 pub use gateway::{GatewayClient, GatewayConfig};
 pub use model::{Address, CitizenRecord, LookupContext, LookupRequest};
+pub use procedure_map::ProcedureMap;
 pub use resilience::{
     AttemptEvent, BreakerConfig, BreakerState, LookupObserver, NoopObserver, ResilienceConfig,
     Resilient,

@@ -7,13 +7,16 @@
 //!
 //! # Layout
 //! - [`config`]: command-line/env settings shared by every subcommand.
-//! - [`telemetry`]: tracing set-up, the metric registry and the admin HTTP server.
+//! - [`telemetry`]: tracing set-up and the metric registry.
+//! - [`admin`]: the admin HTTP server (`/metrics`, `/health`).
 //! - [`kafka`]: producer, consumer and topic administration.
 //! - [`db`]: pool, database creation, migrations, the inbox (processed events).
 //! - [`outbox`]: writing events in the business transaction and relaying them to Kafka.
-//! - [`stage`]: the consume → handle → commit loop every stage runs.
+//! - [`stage`]: the consume → handle → commit loops every stage runs (concurrency,
+//!   offset tracking, pause on outages, retry topics, dead letters).
 //! - [`shutdown`]: signals and the cancellation token.
 
+pub mod admin;
 pub mod config;
 pub mod db;
 pub mod kafka;

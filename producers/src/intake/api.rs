@@ -100,7 +100,7 @@ pub struct DossierView {
         title = "dossierflow intake API",
         description = "Submit administrative-procedure dossiers and follow their progress."
     ),
-    paths(submit, get_dossier),
+    paths(submit, get_dossier, super::lookup::citizen_lookup),
     components(schemas(
         SubmissionBody,
         ApplicantBody,

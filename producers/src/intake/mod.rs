@@ -7,14 +7,18 @@
 //! personal data. `/openapi.json` is generated from the handlers' annotations.
 
 mod api;
+pub mod auth;
+mod lookup;
 mod store;
 pub mod validate;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
+use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_domain::Catalog;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::telemetry::Metrics;
@@ -22,6 +26,8 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 pub use api::{AcceptedBody, ApiDoc, DossierView, ErrorBody, SubmissionBody};
+pub use auth::{OfficerLimit, PortalAuth};
+pub use lookup::{LookupAnswer, LookupBody};
 pub use store::view;
 
 /// Everything the handlers need.
@@ -37,6 +43,14 @@ pub struct IntakeState {
     pub metrics: Arc<Metrics>,
     /// Largest accepted body, in bytes.
     pub max_body_bytes: usize,
+    /// CSDLQG behind the resilience layer and audit, for synchronous lookups.
+    pub lookups: Option<Arc<dyn PopulationRegistry>>,
+    /// Portal clients allowed to look citizens up.
+    pub portal_auth: Arc<PortalAuth>,
+    /// Per-officer lookup rate.
+    pub officer_limit: Arc<OfficerLimit>,
+    /// How long a synchronous lookup may take before answering "unavailable".
+    pub lookup_deadline: Duration,
 }
 
 /// The API routes.
@@ -44,6 +58,7 @@ pub fn router(state: IntakeState) -> Router {
     Router::new()
         .route("/v1/dossiers", post(api::submit))
         .route("/v1/dossiers/{id}", get(api::get_dossier))
+        .route("/v1/citizen-lookups", post(lookup::citizen_lookup))
         .route("/openapi.json", get(api::openapi))
         .route("/health", get(|| async { "ok\n" }))
         .with_state(state)

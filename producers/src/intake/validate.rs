@@ -42,7 +42,8 @@ pub struct Submission {
 const TOP: [&str; 3] = ["procedure_code", "applicant", "receiving_unit"];
 const APPLICANT: [&str; 5] = ["full_name", "id_number", "birth_date", "phone", "email"];
 
-fn vi(code: &str) -> &'static str {
+/// The Vietnamese message for an error code.
+pub fn vi_message(code: &str) -> &'static str {
     match code {
         "missing" => "Thiếu trường bắt buộc",
         "not_a_string" => "Giá trị phải là chuỗi ký tự",
@@ -56,6 +57,8 @@ fn vi(code: &str) -> &'static str {
         "invalid_email" => "Địa chỉ thư điện tử không hợp lệ",
         "unknown_procedure" => "Thủ tục hành chính không có trong danh mục",
         "invalid_agency" => "Đơn vị tiếp nhận không hợp lệ",
+        "invalid_actor" => "Mã cán bộ không hợp lệ",
+        "invalid_body" => "Nội dung yêu cầu không đúng định dạng",
         _ => "Giá trị không hợp lệ",
     }
 }
@@ -68,7 +71,7 @@ impl Errors {
             field: field.into(),
             code,
             message: message.into(),
-            message_vi: vi(code),
+            message_vi: vi_message(code),
         });
     }
 
