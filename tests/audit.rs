@@ -1,6 +1,7 @@
 //! System test of the lookup audit (Law 91/2025 processing log): one row per CSDLQG
 //! attempt, a hash chain that `dossierflow audit verify` checks and that a tampered row
-//! breaks, and no full ID number of the test population in any log or table.
+//! breaks, and no full ID number of the test population in any log or table (the
+//! citizen data kept for dossiers is sealed and opens with the configured key).
 
 mod common;
 
@@ -19,10 +20,6 @@ use uuid::Uuid;
 const SEED: u64 = 99;
 const SIZE: usize = 3_000;
 const DOSSIERS: usize = 120;
-
-/// Tables that may hold an ID by design: the citizen data a procedure needs, kept for
-/// the agency (encrypted storage is issue #5).
-const EXEMPT: [&str; 1] = ["dossier_citizen_data"];
 
 fn audit_verify(db: &TestDb) -> (bool, String) {
     let out = Command::new(BIN)
@@ -168,7 +165,7 @@ async fn every_attempt_is_audited_in_a_verifiable_chain_without_plaintext_ids() 
             .fetch_all(&pool)
             .await
             .expect("tables");
-    for (table,) in tables.iter().filter(|(t,)| !EXEMPT.contains(&t.as_str())) {
+    for (table,) in &tables {
         let dump: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT row_to_json(t)::text FROM {table} t"
         )))
@@ -178,6 +175,27 @@ async fn every_attempt_is_audited_in_a_verifiable_chain_without_plaintext_ids() 
         let text: String = dump.into_iter().map(|(r,)| r).collect();
         let leaked = ids.iter().filter(|id| text.contains(id.as_str())).count();
         assert_eq!(leaked, 0, "{leaked} full ID numbers in table {table}");
+    }
+
+    // The citizen data kept for dossiers is sealed, and opens with the configured key.
+    let sealed: Vec<(Uuid, String, Vec<u8>)> =
+        sqlx::query_as("SELECT dossier_id, key_id, sealed FROM dossier_citizen_data")
+            .fetch_all(&pool)
+            .await
+            .expect("sealed");
+    assert!(!sealed.is_empty(), "some dossiers were enriched");
+    let ring =
+        dossierflow_runtime::crypto::Keyring::parse(dossierflow_runtime::config::DEV_KEYS, "dev")
+            .expect("dev key");
+    for (dossier, key_id, blob) in &sealed {
+        let plain = ring
+            .open(key_id, blob, dossier.as_bytes())
+            .expect("opens with its dossier id");
+        let fields: Value = serde_json::from_slice(&plain).expect("json");
+        assert!(
+            fields.get("full_name").is_some(),
+            "{dossier}: the procedure's fields are inside"
+        );
     }
 
     // Tampering with one row breaks the chain at that row.

@@ -11,7 +11,9 @@ mod sim;
 mod tools;
 
 use clap::{Args, Parser, Subcommand};
-use dossierflow_runtime::config::{DbArgs, KafkaArgs, OutboxArgs, RetryArgs, TelemetryArgs};
+use dossierflow_runtime::config::{
+    CryptoArgs, DbArgs, KafkaArgs, OutboxArgs, RetryArgs, TelemetryArgs,
+};
 
 pub use pipeline::Components;
 
@@ -102,6 +104,8 @@ pub struct CommonArgs {
     outbox: OutboxArgs,
     #[command(flatten)]
     retry: RetryArgs,
+    #[command(flatten)]
+    crypto: CryptoArgs,
     /// Catalogue folder (procedures.json, agencies.json, units.json, legacy_map.json);
     /// the sample catalogue built into the binary when absent.
     #[arg(long, env = "DOSSIER__CATALOG__DIR")]

@@ -36,6 +36,12 @@ fn returned_fields(r: &CitizenRecord) -> Vec<String> {
         ("hometown", r.hometown.is_some()),
         ("permanent_address", r.permanent.is_some()),
         ("current_address", r.current.is_some()),
+        ("father", r.father.is_some()),
+        ("mother", r.mother.is_some()),
+        ("spouse", r.spouse.is_some()),
+        ("representative", r.representative.is_some()),
+        ("head_of_household", r.head_of_household.is_some()),
+        ("household_book", r.household_book.is_some()),
     ];
     present
         .iter()

@@ -245,6 +245,7 @@ pub async fn start(
         spawn_stage(
             &mut tasks,
             Enrich {
+                keys: c.crypto.keyring()?,
                 pool: pool.clone(),
                 facts: facts.clone(),
                 kafka: c.kafka.clone(),

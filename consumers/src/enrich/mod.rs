@@ -7,9 +7,10 @@
 //! carrying field names and the current residence commune, never values.
 //! Refused dossiers (not found, mismatch) are final and are only marked processed.
 //!
-//! Ethnicity and religion are sensitive data (Law 91/2025): until encrypted storage
-//! exists they are withheld even when a procedure declares them, and the event lists
-//! them as withheld so that an officer knows to ask.
+//! The kept fields are sealed at rest (AES-256-GCM, dossier id as associated data, key
+//! id stored for rotation); only their names are stored in clear. Ethnicity and religion
+//! are sensitive data (Law 91/2025) and are still withheld even when a procedure
+//! declares them (the decision to keep them, sealed, belongs with the agency API).
 
 mod handle;
 mod shell;

@@ -3,6 +3,7 @@
 use dossierflow_csdlqg::CitizenRecord;
 use dossierflow_domain::ProcedureCode;
 use dossierflow_runtime::config::KafkaArgs;
+use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
@@ -20,6 +21,8 @@ pub struct Enrich {
     pub facts: Facts,
     /// Topic names.
     pub kafka: KafkaArgs,
+    /// Keys sealing the citizen data at rest.
+    pub keys: Keyring,
 }
 
 #[async_trait::async_trait]
@@ -69,11 +72,21 @@ impl Stage for Enrich {
         if !enrichment.withheld.is_empty() {
             tracing::debug!(withheld = ?enrichment.withheld, "sensitive fields withheld until encrypted storage is configured");
         }
-        sqlx::query("INSERT INTO dossier_citizen_data (dossier_id, fields) VALUES ($1, $2) ON CONFLICT (dossier_id) DO UPDATE SET fields = EXCLUDED.fields")
-            .bind(dossier_id)
-            .bind(serde_json::Value::Object(enrichment.fields))
-            .execute(&mut *tx)
-            .await?;
+        let plain = serde_json::to_vec(&enrichment.fields).map_err(anyhow::Error::from)?;
+        let (key_id, sealed) = self
+            .keys
+            .seal(&plain, dossier_id.as_bytes())
+            .map_err(|e| StageError::Transient(e.into()))?;
+        sqlx::query(
+            "INSERT INTO dossier_citizen_data (dossier_id, key_id, sealed, field_names) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (dossier_id) DO UPDATE SET key_id = EXCLUDED.key_id, sealed = EXCLUDED.sealed, field_names = EXCLUDED.field_names",
+        )
+        .bind(dossier_id)
+        .bind(key_id)
+        .bind(sealed)
+        .bind(&enrichment.kept)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM citizen_record_staging WHERE dossier_id = $1")
             .bind(dossier_id)
             .execute(&mut *tx)

@@ -91,6 +91,12 @@ mod tests {
             hometown: None,
             permanent: None,
             current: None,
+            father: None,
+            mother: None,
+            spouse: None,
+            representative: None,
+            head_of_household: None,
+            household_book: None,
         }
     }
 

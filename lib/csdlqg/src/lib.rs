@@ -45,7 +45,7 @@ pub use client::{SoapClient, SoapConfig};
 pub use compare::{MismatchField, Outcome, compare};
 pub use error::LookupError;
 pub use gateway::{GatewayClient, GatewayConfig};
-pub use model::{Address, CitizenRecord, LookupContext, LookupRequest};
+pub use model::{Address, CitizenRecord, LookupContext, LookupRequest, Relative};
 pub use procedure_map::ProcedureMap;
 pub use resilience::{
     AttemptEvent, BreakerConfig, BreakerState, LookupObserver, NoopObserver, ResilienceConfig,

@@ -121,6 +121,12 @@ mod tests {
             hometown: None,
             permanent: Some(addr.clone()),
             current: Some(addr),
+            father: None,
+            mother: None,
+            spouse: None,
+            representative: None,
+            head_of_household: None,
+            household_book: None,
         }
     }
 

@@ -1,8 +1,8 @@
 //! What a lookup asks and what CSDLQG answers.
 //!
-//! Both types carry personal data, so their `Debug` output is redacted: a
+//! These types carry personal data, so their `Debug` output is redacted: a
 //! request shows only its correlation fields and the masked ID, a record shows
-//! nothing but its type name.
+//! nothing but its type name, a relative only which of its fields are present.
 
 use std::fmt;
 
@@ -87,7 +87,46 @@ impl fmt::Debug for Address {
     }
 }
 
+/// A relative or household member of a citizen (`Cha`, `Me`, `VoChong`,
+/// `NguoiDaiDien`, `ChuHo`): `{QuanHe, SoDinhDanh, SoCMND, HoVaTen}`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relative {
+    /// `QuanHe`: relationship, as text or code (`Cha`, `Mẹ`, `Chủ hộ`…).
+    #[serde(default)]
+    pub relation: Option<String>,
+    /// `SoDinhDanh`: 12-digit personal ID.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `SoCMND`: old 9-digit ID card number.
+    #[serde(default)]
+    pub old_id: Option<String>,
+    /// `HoVaTen`: full name, parts joined by single spaces.
+    #[serde(default)]
+    pub full_name: Option<String>,
+}
+
+impl Relative {
+    /// Whether no field is present (such an element is treated as absent).
+    pub fn is_empty(&self) -> bool {
+        *self == Relative::default()
+    }
+}
+
+impl fmt::Debug for Relative {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Relative")
+            .field("relation", &self.relation.is_some())
+            .field("id", &self.id.is_some())
+            .field("old_id", &self.old_id.is_some())
+            .field("full_name", &self.full_name.is_some())
+            .finish()
+    }
+}
+
 /// One `CongDan` element of the response, decoded into domain types.
+///
+/// Relatives and the household book were added later: they default to `None`
+/// so records stored as JSON before then still deserialize.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CitizenRecord {
     /// `SoDinhDanh`: 12-digit personal ID.
@@ -118,6 +157,26 @@ pub struct CitizenRecord {
     pub permanent: Option<Address>,
     /// `NoiOHienTai`: current residence.
     pub current: Option<Address>,
+    /// `Cha`: father.
+    #[serde(default)]
+    pub father: Option<Relative>,
+    /// `Me`: mother.
+    #[serde(default)]
+    pub mother: Option<Relative>,
+    /// `VoChong`: spouse.
+    #[serde(default)]
+    pub spouse: Option<Relative>,
+    /// `NguoiDaiDien`: legal representative (guardian of a minor…).
+    #[serde(default)]
+    pub representative: Option<Relative>,
+    /// `ChuHo`: head of household. The simulator puts the citizen's relation
+    /// to the head in `QuanHe` (`Con`, `Chủ hộ`); the real service's meaning
+    /// is unconfirmed.
+    #[serde(default)]
+    pub head_of_household: Option<Relative>,
+    /// `SoSoHoKhau`: household book number.
+    #[serde(default)]
+    pub household_book: Option<String>,
 }
 
 impl fmt::Debug for CitizenRecord {
@@ -167,14 +226,51 @@ mod tests {
                 ..Address::default()
             }),
             current: None,
+            father: None,
+            mother: Some(Relative {
+                relation: Some("Mẹ".into()),
+                id: Some("001160987654".into()),
+                old_id: None,
+                full_name: Some("Trần Thị Bình".into()),
+            }),
+            spouse: None,
+            representative: None,
+            head_of_household: None,
+            household_book: Some("010123456".into()),
         };
         let shown = format!("{rec:?} {:?}", rec.permanent);
         assert!(!shown.contains("0010"), "{shown}");
         assert!(!shown.contains("Nguyễn"), "{shown}");
         assert!(!shown.contains("Hàng"), "{shown}");
+        let mother = format!("{:?}", rec.mother);
+        assert!(
+            !mother.contains("0011") && !mother.contains("Trần"),
+            "{mother}"
+        );
+        assert!(!mother.contains("Mẹ"), "{mother}");
+        assert!(mother.contains("id: true") && mother.contains("old_id: false"));
         // Serde keeps the values: the verify stage stores the record as JSONB.
         let json = serde_json::to_string(&rec).unwrap();
         let back: CitizenRecord = serde_json::from_str(&json).unwrap();
         assert_eq!(back, rec);
+    }
+
+    #[test]
+    fn record_stored_before_relatives_still_deserializes() {
+        let stored = r#"{"id":"001090123456","old_id":null,"full_name":"Nguyễn Văn An",
+            "gender":"male","ethnicity":"01","religion":null,"marital_status":"single",
+            "blood_type":"O","birth":"1990","nationality":"VN","birth_registration":null,
+            "hometown":null,"permanent":null,"current":null}"#;
+        let rec: CitizenRecord = serde_json::from_str(stored).unwrap();
+        assert_eq!(rec.full_name, "Nguyễn Văn An");
+        assert_eq!(rec.father, None);
+        assert_eq!(rec.mother, None);
+        assert_eq!(rec.spouse, None);
+        assert_eq!(rec.representative, None);
+        assert_eq!(rec.head_of_household, None);
+        assert_eq!(rec.household_book, None);
+        let partial: Relative = serde_json::from_str(r#"{"full_name":"Lê Thị Hoa"}"#).unwrap();
+        assert_eq!(partial.full_name.as_deref(), Some("Lê Thị Hoa"));
+        assert!(partial.id.is_none() && !partial.is_empty());
     }
 }

@@ -88,6 +88,9 @@ async fn found_and_verified_by_cccd_and_by_cmnd() {
         .population()
         .record(sim.state.population().person(0));
     assert!(record == expected, "record differs from the simulator's");
+    let mother = record.mother.as_ref().expect("relatives travel over SOAP");
+    assert!(mother.id.is_some() && mother.full_name.is_some());
+    assert!(record.household_book.is_some());
     assert_eq!(
         compare(&req, Some(&record), DiacriticPolicy::Strict),
         Outcome::Verified

@@ -101,6 +101,9 @@ async fn found_not_found_and_mismatch_over_json() {
     let record = client.lookup(&req).await.unwrap().expect("person 0 exists");
     let pop = sim.state.population();
     assert!(record == pop.record(pop.person(0)), "record differs");
+    let mother = record.mother.as_ref().expect("relatives travel over JSON");
+    assert!(mother.id.is_some() && mother.full_name.is_some());
+    assert!(record.household_book.is_some());
     assert_eq!(
         compare(&req, Some(&record), DiacriticPolicy::Strict),
         Outcome::Verified

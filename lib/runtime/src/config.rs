@@ -82,6 +82,36 @@ pub struct OutboxArgs {
     pub outbox_batch: i64,
 }
 
+/// Keys for citizen data at rest.
+#[derive(Debug, Clone, Args)]
+pub struct CryptoArgs {
+    /// Data keys, `id:base64(32 bytes)` comma-separated; keep old ids to read old data.
+    /// The default is a public development key: the process warns when it is in use.
+    #[arg(long, env = "DOSSIER__CRYPTO__KEYS", default_value = DEV_KEYS, hide_default_value = true)]
+    pub data_keys: String,
+    /// The key id new data is sealed with.
+    #[arg(long, env = "DOSSIER__CRYPTO__ACTIVE_KEY", default_value = "dev")]
+    pub data_key_active: String,
+}
+
+/// The public development key (never for production data).
+pub const DEV_KEYS: &str = "dev:ZG9zc2llcmZsb3ctbG9jYWwtZGV2LWtleS0wMDAwMDE=";
+
+impl CryptoArgs {
+    /// The keyring, warning when the development key is active.
+    pub fn keyring(&self) -> anyhow::Result<crate::crypto::Keyring> {
+        if self.data_keys == DEV_KEYS {
+            tracing::warn!(
+                "citizen data is sealed with the public DEVELOPMENT key: set DOSSIER__CRYPTO__KEYS in production"
+            );
+        }
+        Ok(crate::crypto::Keyring::parse(
+            &self.data_keys,
+            &self.data_key_active,
+        )?)
+    }
+}
+
 /// Retry topics of stages that defer records when a dependency keeps failing.
 #[derive(Debug, Clone, Args)]
 pub struct RetryArgs {

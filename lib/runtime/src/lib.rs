@@ -10,6 +10,7 @@
 //! - [`telemetry`]: tracing set-up and the metric registry.
 //! - [`admin`]: the admin HTTP server (`/metrics`, `/health`).
 //! - [`kafka`]: producer, consumer and topic administration.
+//! - [`crypto`]: AES-256-GCM encryption at rest with a rotating keyring.
 //! - [`db`]: pool, database creation, migrations, the inbox (processed events).
 //! - [`outbox`]: writing events in the business transaction and relaying them to Kafka.
 //! - [`stage`]: the consume → handle → commit loops every stage runs (concurrency,
@@ -18,6 +19,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod kafka;
 pub mod outbox;

@@ -14,6 +14,8 @@
 //! resets them).
 
 mod config;
+mod draw;
+mod family;
 mod faults;
 mod json_api;
 mod names;

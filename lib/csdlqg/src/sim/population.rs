@@ -1,15 +1,18 @@
-//! A deterministic synthetic population: same seed, same people.
+//! A deterministic synthetic population: same seed, same people (and the
+//! same relatives, see `family`).
 
 use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
 use dossierflow_domain::{BirthDate, BloodType, CitizenName, Gender, MaritalStatus, NationalId};
-use rand::rngs::StdRng;
+use rand::rngs::{SmallRng, StdRng};
 use rand::{Rng, SeedableRng};
 
+use super::draw::{self, pick};
+use super::family::{self, Family, Subject};
 use super::names;
-use crate::{Address, CitizenRecord};
+use crate::{Address, CitizenRecord, Relative};
 
 /// One synthetic citizen, as CSDLQG would hold them.
 #[derive(Clone, PartialEq, Eq)]
@@ -42,6 +45,18 @@ pub struct Person {
     pub permanent: Address,
     /// Current residence (the permanent one).
     pub current: Address,
+    /// Father: same family name, born 22–40 years earlier.
+    pub father: Option<Relative>,
+    /// Mother.
+    pub mother: Option<Relative>,
+    /// Spouse, for married people.
+    pub spouse: Option<Relative>,
+    /// Legal representative (a parent), for minors.
+    pub representative: Option<Relative>,
+    /// Head of household: the father, or the person themself.
+    pub head_of_household: Option<Relative>,
+    /// Household book number (`SoSoHoKhau`).
+    pub household_book: Option<String>,
 }
 
 impl fmt::Debug for Person {
@@ -146,39 +161,13 @@ impl Population {
             hometown: Some(p.hometown.clone()),
             permanent: Some(p.permanent.clone()),
             current: Some(p.current.clone()),
+            father: p.father.clone(),
+            mother: p.mother.clone(),
+            spouse: p.spouse.clone(),
+            representative: p.representative.clone(),
+            head_of_household: p.head_of_household.clone(),
+            household_book: p.household_book.clone(),
         }
-    }
-}
-
-fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
-    &items[rng.random_range(0..items.len())]
-}
-
-fn family_name(rng: &mut StdRng) -> &'static str {
-    let total: u32 = names::FAMILY.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.random_range(0..total);
-    for (name, weight) in names::FAMILY {
-        if roll < weight {
-            return name;
-        }
-        roll -= weight;
-    }
-    names::FAMILY[0].0
-}
-
-fn full_name(rng: &mut StdRng, gender: Gender) -> String {
-    let (middles, givens): (&[&str], &[&str]) = match gender {
-        Gender::Female => (&names::MIDDLE_FEMALE, &names::GIVEN_FEMALE),
-        _ => (&names::MIDDLE_MALE, &names::GIVEN_MALE),
-    };
-    let family = family_name(rng);
-    let middle = pick(rng, middles);
-    let given = pick(rng, givens);
-    if rng.random_bool(0.12) {
-        let second = pick(rng, middles);
-        format!("{family} {middle} {second} {given}")
-    } else {
-        format!("{family} {middle} {given}")
     }
 }
 
@@ -208,17 +197,13 @@ fn generate(
     let birth = birth(rng);
     let year = birth.year();
     let (prefix, province) = *pick(rng, &names::PROVINCES);
-    // Century/gender digit: 0/1 for 1900s, 2/3 for 2000s; even = male.
-    let century = if year >= 2000 { 2 } else { 0 };
-    let digit = century + u8::from(gender == Gender::Female);
-    let serial = rng.random_range(0..1_000_000u32);
-    let id = format!("{prefix}{digit}{:02}{serial:06}", year % 100);
-    let old_id = (year < 2000 && rng.random_bool(0.35))
-        .then(|| rng.random_range(100_000_000..1_000_000_000u32).to_string());
+    let id = draw::cccd(rng, prefix, year, gender);
+    let old_id = draw::old_id(rng, year, 0.35);
     if taken.contains_key(&id) || old_id.as_ref().is_some_and(|o| taken.contains_key(o)) {
         return None;
     }
-    let name = full_name(rng, gender);
+    let family_name = draw::family_name(rng);
+    let name = draw::full_name(rng, family_name, gender);
     let age_in_2026 = 2026 - year;
     let marital_status = match (age_in_2026, rng.random_range(0..10)) {
         (..18, _) | (_, 0..=2) => MaritalStatus::Single,
@@ -256,6 +241,31 @@ fn generate(
     } else {
         pick(rng, &names::RELIGIONS)
     };
+    // Relatives come from a per-person generator seeded from the main one:
+    // cheaper per draw, and adding a relative does not reshuffle the people.
+    let mut family_rng = SmallRng::seed_from_u64(rng.random());
+    let family = family::draw(
+        &mut family_rng,
+        &Subject {
+            id: &id,
+            old_id: old_id.as_deref(),
+            name: &name,
+            family_name,
+            prefix,
+            residence_province: permanent.province.as_deref(),
+            year,
+            gender,
+            marital_status,
+        },
+    );
+    let Family {
+        father,
+        mother,
+        spouse,
+        representative,
+        head_of_household,
+        household_book,
+    } = family;
     Some(Person {
         id: NationalId::parse(&id).ok()?,
         old_id,
@@ -271,6 +281,12 @@ fn generate(
         hometown: origin,
         current: permanent.clone(),
         permanent,
+        father,
+        mother,
+        spouse,
+        representative,
+        head_of_household,
+        household_book,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the synthetic population.
 
 use dossierflow_domain::IdKind;
+use dossierflow_domain::{CitizenName, NationalId};
 
 use super::*;
 
@@ -91,6 +92,63 @@ fn permanent_addresses_come_from_the_given_communes() {
     assert_eq!(record.birth, p.birth);
     assert_eq!(record.permanent.as_ref(), Some(&p.permanent));
     assert!(!format!("{p:?}").contains(p.id.as_str()));
+}
+
+#[test]
+fn relatives_are_plausible_and_consistent() {
+    let pop = Population::synthetic(11, 2000, Vec::new());
+    let (mut adults, mut married_adults) = (0, 0);
+    for p in pop.people() {
+        let year = p.birth.year();
+        let family = p.name.as_str().split(' ').next().unwrap();
+        let father = p.father.as_ref().expect("father");
+        let mother = p.mother.as_ref().expect("mother");
+        assert_eq!(father.relation.as_deref(), Some("Cha"));
+        assert_eq!(mother.relation.as_deref(), Some("Mẹ"));
+        let father_name = father.full_name.as_deref().unwrap();
+        assert_eq!(father_name.split(' ').next(), Some(family), "father's Họ");
+        for (parent, gender) in [(father, Gender::Male), (mother, Gender::Female)] {
+            let id = NationalId::parse(parent.id.as_deref().unwrap()).unwrap();
+            assert_eq!(id.kind(), IdKind::Cccd);
+            assert_eq!(id.gender(), Some(gender));
+            let parent_year = id.birth_year().unwrap();
+            assert!(parent_year + 18 <= year, "{parent_year} vs {year}");
+            assert!(parent_year >= 1900);
+            assert!(parent.old_id.as_ref().is_none_or(|o| o.len() == 9));
+            assert!(CitizenName::parse(parent.full_name.as_deref().unwrap()).is_ok());
+        }
+        let adult = 2026 - year >= 18;
+        adults += usize::from(adult);
+        let married = p.marital_status == MaritalStatus::Married;
+        married_adults += usize::from(adult && p.spouse.is_some());
+        assert_eq!(p.spouse.is_some(), married);
+        if let Some(spouse) = &p.spouse {
+            let id = NationalId::parse(spouse.id.as_deref().unwrap()).unwrap();
+            assert_ne!(id.gender(), Some(p.gender), "spouse of the other gender");
+            assert!(id.birth_year().is_some_and(|y| y <= 2008));
+        }
+        assert_eq!(p.representative.is_some(), !adult);
+        let head = p.head_of_household.as_ref().expect("head of household");
+        let self_head = head.id.as_deref() == Some(p.id.as_str());
+        assert!(self_head || head.id == father.id, "head is father or self");
+        let relation = if self_head { "Chủ hộ" } else { "Con" };
+        assert_eq!(head.relation.as_deref(), Some(relation));
+        let book = p.household_book.as_deref().expect("household book");
+        assert!(book.len() == 9 && book.bytes().all(|b| b.is_ascii_digit()));
+        let province = p.permanent.province.as_deref().unwrap();
+        assert!(
+            book.starts_with(province),
+            "book numbered in the residence province"
+        );
+        let record = pop.record(p);
+        assert_eq!(record.mother.as_ref(), Some(mother));
+        assert_eq!(record.household_book.as_deref(), Some(book));
+    }
+    let share = married_adults as f64 / adults as f64;
+    assert!(
+        (0.4..0.7).contains(&share),
+        "spouse for about half the adults: {share}"
+    );
 }
 
 /// Run with `--ignored --nocapture` in debug and release to measure generation time.

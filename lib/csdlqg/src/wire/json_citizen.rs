@@ -1,13 +1,14 @@
 //! One `congDan` entry of the gateway JSON answer, and its conversion to and
-//! from [`CitizenRecord`]. Errors name fields, never values.
+//! from [`CitizenRecord`], relatives included. Errors name fields, never values.
 
 use dossierflow_domain::{BloodType, CsdlqgDate, Gender, MaritalStatus};
 use serde::{Deserialize, Serialize};
 
 use super::WireError;
 use super::json::{Code, JsonDate};
-use super::response::{birth_from, blood_code, gender_code, marital_code, split_name};
-use crate::{Address, CitizenRecord};
+use super::parts::split_name;
+use super::response::{birth_from, blood_code, gender_code, marital_code};
+use crate::{Address, CitizenRecord, Relative};
 
 /// An address: unit codes and a free-text detail.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +46,21 @@ pub enum JsonName {
     Text(String),
 }
 
-/// One `congDan` entry. Fields this crate does not model (relatives,
-/// household book) are ignored.
+/// A relative or household member: `{quanHe, soDinhDanh, soCMND, hoVaTen}`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonRelative {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quan_he: Option<Code>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    so_dinh_danh: Option<String>,
+    #[serde(rename = "soCMND", default, skip_serializing_if = "Option::is_none")]
+    so_cmnd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ho_va_ten: Option<JsonName>,
+}
+
+/// One `congDan` entry. Fields this crate does not model are ignored.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonCitizen {
@@ -76,14 +90,27 @@ pub struct JsonCitizen {
     thuong_tru: Option<JsonAddress>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     noi_o_hien_tai: Option<JsonAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cha: Option<JsonRelative>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    me: Option<JsonRelative>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vo_chong: Option<JsonRelative>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nguoi_dai_dien: Option<JsonRelative>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chu_ho: Option<JsonRelative>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    so_so_ho_khau: Option<Code>,
 }
 
 fn text(code: Option<Code>) -> Option<String> {
     code.map(Code::into_string).filter(|c| !c.trim().is_empty())
 }
 
-pub(super) fn record_of(c: JsonCitizen) -> Result<CitizenRecord, WireError> {
-    let name = match c.ho_va_ten.ok_or(WireError::Missing("hoVaTen"))? {
+/// A name's parts joined, spaces collapsed; `None` when blank.
+fn name_of(name: JsonName) -> Option<String> {
+    let name = match name {
         JsonName::Text(t) => t,
         JsonName::Parts { ho, chu_dem, ten } => [ho, chu_dem, ten]
             .into_iter()
@@ -91,10 +118,43 @@ pub(super) fn record_of(c: JsonCitizen) -> Result<CitizenRecord, WireError> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    let full_name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if full_name.is_empty() {
-        return Err(WireError::Missing("hoVaTen"));
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+fn parts_of(full_name: &str) -> JsonName {
+    let (ho, chu_dem, ten) = split_name(full_name);
+    JsonName::Parts {
+        ho: ho.map(str::to_owned),
+        chu_dem,
+        ten: ten.map(str::to_owned),
     }
+}
+
+fn relative_of(r: JsonRelative) -> Option<Relative> {
+    let r = Relative {
+        relation: text(r.quan_he),
+        id: r.so_dinh_danh.filter(|v| !v.trim().is_empty()),
+        old_id: r.so_cmnd.filter(|v| !v.trim().is_empty()),
+        full_name: r.ho_va_ten.and_then(name_of),
+    };
+    (!r.is_empty()).then_some(r)
+}
+
+fn json_relative(r: &Relative) -> JsonRelative {
+    JsonRelative {
+        quan_he: r.relation.clone().map(Code::Text),
+        so_dinh_danh: r.id.clone(),
+        so_cmnd: r.old_id.clone(),
+        ho_va_ten: r.full_name.as_deref().map(parts_of),
+    }
+}
+
+pub(super) fn record_of(c: JsonCitizen) -> Result<CitizenRecord, WireError> {
+    let full_name = c
+        .ho_va_ten
+        .and_then(name_of)
+        .ok_or(WireError::Missing("hoVaTen"))?;
     let dob = c
         .ngay_thang_nam_sinh
         .ok_or(WireError::Missing("ngayThangNamSinh"))?;
@@ -114,6 +174,12 @@ pub(super) fn record_of(c: JsonCitizen) -> Result<CitizenRecord, WireError> {
         hometown: c.que_quan.and_then(address_of),
         permanent: c.thuong_tru.and_then(address_of),
         current: c.noi_o_hien_tai.and_then(address_of),
+        father: c.cha.and_then(relative_of),
+        mother: c.me.and_then(relative_of),
+        spouse: c.vo_chong.and_then(relative_of),
+        representative: c.nguoi_dai_dien.and_then(relative_of),
+        head_of_household: c.chu_ho.and_then(relative_of),
+        household_book: text(c.so_so_ho_khau),
     })
 }
 
@@ -129,7 +195,6 @@ fn address_of(a: JsonAddress) -> Option<Address> {
 }
 
 pub(super) fn citizen_of(r: &CitizenRecord) -> JsonCitizen {
-    let (ho, chu_dem, ten) = split_name(&r.full_name);
     let text = |s: &Option<String>| s.clone().map(Code::Text);
     let address = |a: &Option<Address>| {
         a.as_ref().map(|a| JsonAddress {
@@ -153,11 +218,7 @@ pub(super) fn citizen_of(r: &CitizenRecord) -> JsonCitizen {
     JsonCitizen {
         so_dinh_danh: r.id.clone(),
         so_cmnd: r.old_id.clone(),
-        ho_va_ten: Some(JsonName::Parts {
-            ho: ho.map(str::to_owned),
-            chu_dem,
-            ten: ten.map(str::to_owned),
-        }),
+        ho_va_ten: Some(parts_of(&r.full_name)),
         gioi_tinh: Some(Code::Text(gender_code(r.gender).to_owned())),
         dan_toc: text(&r.ethnicity),
         ton_giao: text(&r.religion),
@@ -169,5 +230,11 @@ pub(super) fn citizen_of(r: &CitizenRecord) -> JsonCitizen {
         que_quan: address(&r.hometown),
         thuong_tru: address(&r.permanent),
         noi_o_hien_tai: address(&r.current),
+        cha: r.father.as_ref().map(json_relative),
+        me: r.mother.as_ref().map(json_relative),
+        vo_chong: r.spouse.as_ref().map(json_relative),
+        nguoi_dai_dien: r.representative.as_ref().map(json_relative),
+        chu_ho: r.head_of_household.as_ref().map(json_relative),
+        so_so_ho_khau: text(&r.household_book),
     }
 }

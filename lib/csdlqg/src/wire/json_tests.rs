@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use dossierflow_domain::{BirthDate, BloodType, CitizenName, Gender, MaritalStatus, NationalId};
 
-use crate::Address;
+use crate::{Address, Relative};
 
 use super::*;
 
@@ -50,6 +50,31 @@ fn record() -> CitizenRecord {
             country: Some("VN".into()),
         }),
         current: None,
+        father: Some(Relative {
+            relation: Some("Cha".into()),
+            id: Some("001062123450".into()),
+            old_id: Some("011111111".into()),
+            full_name: Some("Trần Văn Hùng".into()),
+        }),
+        mother: Some(Relative {
+            relation: Some("Mẹ".into()),
+            id: Some("001165123451".into()),
+            old_id: None,
+            full_name: Some("Lê Thị Hoa".into()),
+        }),
+        spouse: None,
+        representative: Some(Relative {
+            relation: Some("Cha".into()),
+            full_name: Some("Trần Văn Hùng".into()),
+            ..Relative::default()
+        }),
+        head_of_household: Some(Relative {
+            relation: Some("Chủ hộ".into()),
+            id: Some("001190123456".into()),
+            old_id: None,
+            full_name: Some("Trần Thị Ngọc Bích".into()),
+        }),
+        household_book: Some("010123456".into()),
     }
 }
 
@@ -97,6 +122,16 @@ fn citizens_round_trip_and_empty_is_not_found() {
         serde_json::json!({"ho": "Trần", "chuDem": "Thị Ngọc", "ten": "Bích"})
     );
     assert_eq!(value["congDan"][0]["thuongTru"]["maPhuongXa"], "07894");
+    assert_eq!(
+        value["congDan"][0]["me"],
+        serde_json::json!({"quanHe": "Mẹ", "soDinhDanh": "001165123451",
+            "hoVaTen": {"ho": "Lê", "chuDem": "Thị", "ten": "Hoa"}})
+    );
+    assert_eq!(value["congDan"][0]["cha"]["soCMND"], "011111111");
+    assert_eq!(value["congDan"][0]["nguoiDaiDien"]["quanHe"], "Cha");
+    assert_eq!(value["congDan"][0]["chuHo"]["quanHe"], "Chủ hộ");
+    assert_eq!(value["congDan"][0]["soSoHoKhau"], "010123456");
+    assert!(value["congDan"][0].get("voChong").is_none());
     let body = value.to_string();
     assert!(!body.contains("null"), "absent fields are omitted: {body}");
     match parse(&body).unwrap() {
@@ -112,7 +147,8 @@ fn numeric_codes_and_plain_names_are_accepted() {
     let body = r#"{"congDan":[{"soDinhDanh":"001190123456","hoVaTen":"  Lê  Văn Tám ",
         "gioiTinh":1,"nhomMau":"01","tinhTrangHonNhan":2,
         "ngayThangNamSinh":{"nam":1990},"thuongTru":{"maTinhThanh":1,"maPhuongXa":"00004"},
-        "cha":{"hoVaTen":"Lê Văn Một"},"soSoHoKhau":"123"}]}"#;
+        "cha":{"hoVaTen":"Lê Văn Một"},"me":{},"voChong":{"quanHe":2,"soCMND":"012345678",
+        "hoVaTen":{"ho":"Đỗ","ten":"Mai"}},"soSoHoKhau":123}]}"#;
     let Ok(Reply::Citizens(c)) = parse(body) else {
         panic!("not parsed")
     };
@@ -122,6 +158,19 @@ fn numeric_codes_and_plain_names_are_accepted() {
     assert_eq!(c[0].birth, BirthDate::YearOnly(1990));
     let permanent = c[0].permanent.clone().unwrap();
     assert_eq!(permanent.province.as_deref(), Some("1"));
+    let father = c[0].father.clone().unwrap();
+    assert_eq!(
+        father.full_name.as_deref(),
+        Some("Lê Văn Một"),
+        "plain name"
+    );
+    assert_eq!((father.relation, father.id), (None, None));
+    assert_eq!(c[0].mother, None, "an empty relative is no relative");
+    let spouse = c[0].spouse.clone().unwrap();
+    assert_eq!(spouse.relation.as_deref(), Some("2"), "numeric code");
+    assert_eq!(spouse.old_id.as_deref(), Some("012345678"));
+    assert_eq!(spouse.full_name.as_deref(), Some("Đỗ Mai"), "nested name");
+    assert_eq!(c[0].household_book.as_deref(), Some("123"));
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! `request` builds the envelope the client sends and parses it back (the
 //! simulator's side); `response` writes and reads `CongdanCollection` answers
-//! and SOAP faults; `json` is the province-gateway JSON form of the same
+//! and SOAP faults, with `parts` for the nested names, addresses and
+//! relatives of a `CongDan`; `json` is the province-gateway JSON form of the same
 //! operation. Both sides share this module so the client and the
 //! simulator cannot drift apart. Nothing here logs, and errors name elements,
 //! never values.
@@ -10,6 +11,7 @@
 pub mod dom;
 pub mod json;
 pub mod json_citizen;
+mod parts;
 pub mod request;
 pub mod response;
 

@@ -3,8 +3,9 @@
 use chrono::NaiveDate;
 use dossierflow_domain::{BirthDate, BloodType, Gender, MaritalStatus};
 
+use super::parts::{address, full_name, relative, write_address, write_name, write_relatives};
 use super::{WireError, body_of, dom::Element, push_element, push_optional};
-use crate::{Address, CitizenRecord};
+use crate::CitizenRecord;
 
 /// Element names under which deployed gateways put a vendor error code.
 const VENDOR_CODE_ELEMENTS: [&str; 5] = ["MaLoi", "ErrorCode", "errorCode", "MaKetQua", "Code"];
@@ -65,12 +66,7 @@ fn write_citizen(out: &mut String, r: &CitizenRecord) {
     out.push_str("<CongDan>");
     push_optional(out, "SoDinhDanh", r.id.as_deref());
     push_optional(out, "SoCMND", r.old_id.as_deref());
-    let (family, middle, given) = split_name(&r.full_name);
-    out.push_str("<HoVaTen>");
-    push_optional(out, "Ho", family);
-    push_optional(out, "ChuDem", middle.as_deref());
-    push_optional(out, "Ten", given);
-    out.push_str("</HoVaTen>");
+    write_name(out, &r.full_name);
     push_element(out, "GioiTinh", gender_code(r.gender));
     push_optional(out, "DanToc", r.ethnicity.as_deref());
     push_optional(out, "TonGiao", r.religion.as_deref());
@@ -93,34 +89,8 @@ fn write_citizen(out: &mut String, r: &CitizenRecord) {
             write_address(out, name, a);
         }
     }
+    write_relatives(out, r);
     out.push_str("</CongDan>");
-}
-
-/// `Ho`, `ChuDem`, `Ten` of a full name: first word, middle words, last word.
-pub(super) fn split_name(full_name: &str) -> (Option<&str>, Option<String>, Option<&str>) {
-    let words: Vec<&str> = full_name.split_whitespace().collect();
-    match words.as_slice() {
-        [family, middle @ .., given] => {
-            let middle = (!middle.is_empty()).then(|| middle.join(" "));
-            (Some(family), middle, Some(given))
-        }
-        [given] => (None, None, Some(given)),
-        [] => (None, None, None),
-    }
-}
-
-fn write_address(out: &mut String, name: &str, a: &Address) {
-    out.push('<');
-    out.push_str(name);
-    out.push('>');
-    push_optional(out, "MaTinhThanh", a.province.as_deref());
-    push_optional(out, "MaQuanHuyen", a.district.as_deref());
-    push_optional(out, "MaPhuongXa", a.commune.as_deref());
-    push_optional(out, "ChiTiet", a.detail.as_deref());
-    push_optional(out, "QuocGia", a.country.as_deref());
-    out.push_str("</");
-    out.push_str(name);
-    out.push('>');
 }
 
 pub(super) fn gender_code(g: Gender) -> &'static str {
@@ -209,7 +179,7 @@ fn parse_citizen(c: &Element) -> Result<CitizenRecord, WireError> {
     Ok(CitizenRecord {
         id: c.child_text("SoDinhDanh"),
         old_id: c.child_text("SoCMND"),
-        full_name: full_name(c.child("HoVaTen").ok_or(WireError::Missing("HoVaTen"))?)?,
+        full_name: full_name(c.child("HoVaTen"))?,
         gender: Gender::from_csdlqg(&c.child_text("GioiTinh").unwrap_or_default()),
         ethnicity: c.child_text("DanToc"),
         religion: c.child_text("TonGiao"),
@@ -226,25 +196,13 @@ fn parse_citizen(c: &Element) -> Result<CitizenRecord, WireError> {
         hometown: address(c.child("QueQuan")),
         permanent: address(c.child("ThuongTru")),
         current: address(c.child("NoiOHienTai")),
+        father: relative(c.child("Cha")),
+        mother: relative(c.child("Me")),
+        spouse: relative(c.child("VoChong")),
+        representative: relative(c.child("NguoiDaiDien")),
+        head_of_household: relative(c.child("ChuHo")),
+        household_book: c.child_text("SoSoHoKhau"),
     })
-}
-
-/// `Ho ChuDem Ten`, skipping empty parts; a bare text `HoVaTen` is taken as is.
-fn full_name(e: &Element) -> Result<String, WireError> {
-    let parts: Vec<String> = ["Ho", "ChuDem", "Ten"]
-        .iter()
-        .filter_map(|p| e.child_text(p))
-        .collect();
-    let joined = if parts.is_empty() {
-        e.text.clone()
-    } else {
-        parts.join(" ")
-    };
-    let name = joined.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(WireError::Missing("HoVaTen"));
-    }
-    Ok(name)
 }
 
 fn birth(e: &Element) -> Result<BirthDate, WireError> {
@@ -271,18 +229,6 @@ pub(super) fn birth_from(
     year.parse()
         .map(BirthDate::YearOnly)
         .map_err(|_| WireError::Invalid("Nam"))
-}
-
-fn address(e: Option<&Element>) -> Option<Address> {
-    let e = e?;
-    let a = Address {
-        province: e.child_text("MaTinhThanh"),
-        district: e.child_text("MaQuanHuyen"),
-        commune: e.child_text("MaPhuongXa"),
-        detail: e.child_text("ChiTiet"),
-        country: e.child_text("QuocGia"),
-    };
-    (a != Address::default()).then_some(a)
 }
 
 #[cfg(test)]

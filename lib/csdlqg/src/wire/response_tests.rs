@@ -1,6 +1,7 @@
 //! Unit tests of the response writer and parser with hand-written sample XML.
 
 use super::*;
+use crate::{Address, Relative};
 
 fn sample_record() -> CitizenRecord {
     CitizenRecord {
@@ -27,6 +28,31 @@ fn sample_record() -> CitizenRecord {
             country: Some("VN".into()),
         }),
         current: None,
+        father: Some(Relative {
+            relation: Some("Cha".into()),
+            id: Some("001060123450".into()),
+            old_id: Some("011111111".into()),
+            full_name: Some("Nguyễn Văn Bình".into()),
+        }),
+        mother: Some(Relative {
+            relation: Some("Mẹ".into()),
+            id: Some("001165123451".into()),
+            old_id: None,
+            full_name: Some("Lê Thị Hoa".into()),
+        }),
+        spouse: Some(Relative {
+            relation: Some("Vợ".into()),
+            full_name: Some("Đỗ Mai".into()),
+            ..Relative::default()
+        }),
+        representative: None,
+        head_of_household: Some(Relative {
+            relation: Some("Con".into()),
+            id: Some("001060123450".into()),
+            old_id: None,
+            full_name: Some("Nguyễn Văn Bình".into()),
+        }),
+        household_book: Some("010123456".into()),
     }
 }
 
@@ -54,6 +80,11 @@ fn written_citizens_parse_back_identically() {
     let xml = write_citizens(&records);
     assert!(xml.contains("<Ho>Nguyễn</Ho><ChuDem>Văn Thành</ChuDem><Ten>Công</Ten>"));
     assert!(xml.contains("<NgayThangNamSinh><Nam>1955</Nam></NgayThangNamSinh>"));
+    assert!(xml.contains(
+        "<Me><QuanHe>Mẹ</QuanHe><SoDinhDanh>001165123451</SoDinhDanh>\
+         <HoVaTen><Ho>Lê</Ho><ChuDem>Thị</ChuDem><Ten>Hoa</Ten></HoVaTen></Me>"
+    ));
+    assert!(xml.contains("<SoSoHoKhau>010123456</SoSoHoKhau></CongDan>"));
     assert!(citizens(&xml) == records, "round trip changed the records");
 }
 
@@ -80,6 +111,11 @@ fn vendor_sample_with_prefixes_and_partial_fields() {
           <dc:NgayThangNamSinh><dc:Nam>2001</dc:Nam><dc:NgayThangNam>20010000</dc:NgayThangNam></dc:NgayThangNamSinh>
           <dc:ThuongTru><dc:MaTinhThanh>79</dc:MaTinhThanh><dc:MaPhuongXa>26734</dc:MaPhuongXa></dc:ThuongTru>
           <dc:QueQuan></dc:QueQuan>
+          <dc:Me><dc:QuanHe>02</dc:QuanHe><dc:HoVaTen> Trần  Thị Lan </dc:HoVaTen></dc:Me>
+          <dc:Cha></dc:Cha>
+          <dc:ChuHo><dc:QuanHe>Chủ hộ</dc:QuanHe><dc:SoDinhDanh>079301000123</dc:SoDinhDanh>
+            <dc:HoVaTen><dc:Ho>Phạm</dc:Ho><dc:Ten>Hoa</dc:Ten></dc:HoVaTen></dc:ChuHo>
+          <dc:SoSoHoKhau> 790012345 </dc:SoSoHoKhau>
         </dc:CongDan>
       </dc:CongdanCollection></soapenv:Body></soapenv:Envelope>"#;
     let rec = &citizens(xml)[0];
@@ -98,6 +134,20 @@ fn vendor_sample_with_prefixes_and_partial_fields() {
         rec.hometown.is_none(),
         "an empty address element is no address"
     );
+    let mother = rec.mother.as_ref().unwrap();
+    assert_eq!(mother.relation.as_deref(), Some("02"));
+    assert_eq!(
+        mother.full_name.as_deref(),
+        Some("Trần Thị Lan"),
+        "plain name"
+    );
+    assert_eq!(mother.id, None);
+    assert_eq!(rec.father, None, "an empty relative element is no relative");
+    assert_eq!(rec.spouse, None);
+    let head = rec.head_of_household.as_ref().unwrap();
+    assert_eq!(head.full_name.as_deref(), Some("Phạm Hoa"), "nested name");
+    assert_eq!(head.id.as_deref(), Some("079301000123"));
+    assert_eq!(rec.household_book.as_deref(), Some("790012345"));
 }
 
 #[test]

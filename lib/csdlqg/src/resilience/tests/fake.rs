@@ -191,6 +191,12 @@ pub(super) fn found() -> Answer {
         hometown: None,
         permanent: None,
         current: None,
+        father: None,
+        mother: None,
+        spouse: None,
+        representative: None,
+        head_of_household: None,
+        household_book: None,
     }))
 }
 

@@ -1,0 +1,6 @@
+-- Citizen data kept for a dossier is sealed (AES-256-GCM, dossier id as associated
+-- data) with the key named in key_id, so keys can rotate. No plaintext copy remains.
+ALTER TABLE dossier_citizen_data DROP COLUMN fields;
+ALTER TABLE dossier_citizen_data ADD COLUMN key_id text NOT NULL;
+ALTER TABLE dossier_citizen_data ADD COLUMN sealed bytea NOT NULL;
+ALTER TABLE dossier_citizen_data ADD COLUMN field_names text[] NOT NULL DEFAULT '{}';
