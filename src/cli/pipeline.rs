@@ -232,6 +232,7 @@ pub async fn start(
             concurrency: args.csdlqg.resilience.csdlqg_max_in_flight.max(1),
         };
         let verify = Verify {
+            keys: c.crypto.keyring()?,
             pool: pool.clone(),
             gate: lookups.gate(),
             registry: lookups.registry.clone(),

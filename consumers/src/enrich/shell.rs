@@ -44,20 +44,26 @@ impl Stage for Enrich {
             tx.commit().await?; // refused: final, nothing to enrich
             return Ok(());
         }
-        let row: Option<(String, Option<String>, serde_json::Value)> = sqlx::query_as(
-            "SELECT d.procedure_code, d.receiving_unit, s.record FROM dossier d
+        let row: Option<(String, Option<String>, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT d.procedure_code, d.receiving_unit, s.key_id, s.sealed FROM dossier d
              JOIN citizen_record_staging s ON s.dossier_id = d.id WHERE d.id = $1 FOR UPDATE OF d",
         )
         .bind(dossier_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((procedure_code, receiving_unit, record)) = row else {
+        let Some((procedure_code, receiving_unit, key_id, sealed)) = row else {
             return Err(invalid(
                 "missing_record",
                 "no staged population record for this dossier",
             ));
         };
-        let record: CitizenRecord = serde_json::from_value(record)
+        // A key that is not configured is an operator error worth retrying after a fix,
+        // not a reason to drop the dossier.
+        let plain = self
+            .keys
+            .open(&key_id, &sealed, dossier_id.as_bytes())
+            .map_err(|e| StageError::Transient(e.into()))?;
+        let record: CitizenRecord = serde_json::from_slice(&plain)
             .map_err(|_| invalid("bad_record", "staged population record does not decode"))?;
         let procedure = ProcedureCode::parse(&procedure_code)
             .ok()

@@ -10,6 +10,7 @@ use dossierflow_csdlqg::{
 };
 use dossierflow_domain::{DiacriticPolicy, ProcedureCode};
 use dossierflow_runtime::config::KafkaArgs;
+use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::db::{claim_event, was_processed};
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
@@ -51,6 +52,8 @@ pub struct Verify {
     pub facts: Facts,
     /// Topic names.
     pub kafka: KafkaArgs,
+    /// Keys sealing the staged population record.
+    pub keys: Keyring,
 }
 
 #[async_trait::async_trait]
@@ -108,7 +111,7 @@ impl Stage for Verify {
         .execute(&mut *tx)
         .await?;
         if let (Some(record), None) = (&record, &decision.refusal) {
-            stage_record(&mut tx, d.dossier_id, record).await?;
+            stage_record(&mut tx, &self.keys, d.dossier_id, record).await?;
         }
         let source = "/dossierflow/verify";
         outbox::append(
@@ -210,16 +213,21 @@ async fn mark_waiting(
 
 async fn stage_record(
     tx: &mut Transaction<'_, Postgres>,
+    keys: &Keyring,
     dossier_id: Uuid,
     record: &CitizenRecord,
 ) -> Result<(), StageError> {
-    let json = serde_json::to_value(record).map_err(anyhow::Error::from)?;
+    let plain = serde_json::to_vec(record).map_err(anyhow::Error::from)?;
+    let (key_id, sealed) = keys
+        .seal(&plain, dossier_id.as_bytes())
+        .map_err(|e| StageError::Transient(e.into()))?;
     sqlx::query(
-        "INSERT INTO citizen_record_staging (dossier_id, record) VALUES ($1, $2)
-         ON CONFLICT (dossier_id) DO UPDATE SET record = EXCLUDED.record",
+        "INSERT INTO citizen_record_staging (dossier_id, key_id, sealed) VALUES ($1, $2, $3)
+         ON CONFLICT (dossier_id) DO UPDATE SET key_id = EXCLUDED.key_id, sealed = EXCLUDED.sealed",
     )
     .bind(dossier_id)
-    .bind(json)
+    .bind(key_id)
+    .bind(sealed)
     .execute(&mut **tx)
     .await?;
     Ok(())
