@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
+use common::{TestDb, require_broker, start_app, start_sim};
 use dossierflow_domain::{BirthDate, Catalog, ProcedureCode};
 use dossierflow_producers::generate::population;
 use serde_json::{Value, json};
@@ -20,35 +20,14 @@ async fn lookups_disclose_only_the_procedures_fields_and_fail_soft() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let (sim_port, api_port, admin_port) = (free_port(), free_port(), free_port());
-    let sim_url = format!("http://127.0.0.1:{sim_port}");
-    let mut sim = Proc::spawn(
-        &[
-            "csdlqg-sim",
-            "--addr",
-            &format!("127.0.0.1:{sim_port}"),
-            "--seed",
-            "5",
-            "--population",
-            "2000",
-        ],
-        &[],
-    );
-    sim.wait_ready(&format!("{sim_url}/health"), Duration::from_secs(60))
-        .await;
-    let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__CSDLQG__URL", format!("{sim_url}/")));
-    env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
-    env.push(("DOSSIER__INTAKE__OFFICER_LOOKUPS_PER_MINUTE", "5".into()));
-    env.push(("DOSSIER__INTAKE__LOOKUP_DEADLINE", "2s".into()));
-    let mut app = Proc::spawn(&["intake"], &env);
-    app.wait_ready(
-        &format!("http://127.0.0.1:{admin_port}/health"),
-        Duration::from_secs(60),
-    )
-    .await;
-    let url = format!("http://127.0.0.1:{api_port}/v1/citizen-lookups");
+    let sim = start_sim(5, 2000, &[]).await;
+    let sim_url = sim.url.clone();
+    let extra = [
+        ("DOSSIER__INTAKE__OFFICER_LOOKUPS_PER_MINUTE", "5"),
+        ("DOSSIER__INTAKE__LOOKUP_DEADLINE", "2s"),
+    ];
+    let app = start_app("intake", &db, &prefix, Some(&sim), &extra).await;
+    let url = format!("{}/v1/citizen-lookups", app.api);
     let http = reqwest::Client::new();
     let catalog = Catalog::embedded().expect("catalogue");
     let pop = population(5, 2000, &catalog);

@@ -11,7 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
+use common::{App, Sim, TestDb, require_broker, start_app, start_sim};
 use dossierflow_domain::Catalog;
 use dossierflow_producers::generate::{Mix, generate, population};
 use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
@@ -23,46 +23,20 @@ use uuid::Uuid;
 const SEED: u64 = 4242;
 const POPULATION: usize = 20_000;
 
+/// Fields drop in order: the pipeline, then the simulator, then the database.
 struct Stack {
+    app: App,
+    sim: Sim,
     db: TestDb,
-    sim: Proc,
-    app: Proc,
-    sim_url: String,
-    api: Url,
-    admin: String,
 }
 
 async fn start(sim_args: &[&str]) -> Stack {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let (sim_port, api_port, admin_port) = (free_port(), free_port(), free_port());
-    let (seed, size) = (SEED.to_string(), POPULATION.to_string());
-    let mut args = vec!["csdlqg-sim", "--seed", &seed, "--population", &size];
-    let addr = format!("127.0.0.1:{sim_port}");
-    args.extend(["--addr", &addr]);
-    args.extend(sim_args);
-    let mut sim = Proc::spawn(&args, &[]);
-    let sim_url = format!("http://127.0.0.1:{sim_port}");
-    sim.wait_ready(&format!("{sim_url}/health"), Duration::from_secs(60))
-        .await;
-    let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__CSDLQG__URL", format!("{sim_url}/")));
-    env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
-    let mut app = Proc::spawn(&["run"], &env);
-    let admin = format!("http://127.0.0.1:{admin_port}");
-    app.wait_ready(&format!("{admin}/health"), Duration::from_secs(60))
-        .await;
-    let api = Url::parse(&format!("http://127.0.0.1:{api_port}/")).expect("url");
-    Stack {
-        db,
-        sim,
-        app,
-        sim_url,
-        api,
-        admin,
-    }
+    let sim = start_sim(SEED, POPULATION, sim_args).await;
+    let app = start_app("run", &db, &prefix, Some(&sim), &[]).await;
+    Stack { app, sim, db }
 }
 
 async fn submit(stack: &Stack, n: usize, seed: u64) {
@@ -84,9 +58,8 @@ async fn submit(stack: &Stack, n: usize, seed: u64) {
         idempotency_key: g.idempotency_key,
     })
     .collect();
-    let sent = submit_all(&stack.api, items, 32, false)
-        .await
-        .expect("submit");
+    let api = Url::parse(&format!("{}/", stack.app.api)).expect("url");
+    let sent = submit_all(&api, items, 32, false).await.expect("submit");
     assert!(
         sent.iter().all(|s| matches!(s, Sent::Accepted(_))),
         "every submission accepted"
@@ -101,7 +74,7 @@ async fn verified(pool: &PgPool) -> (i64, i64) {
 }
 
 async fn sim_stats(stack: &Stack) -> Value {
-    reqwest::get(format!("{}/admin/stats", stack.sim_url))
+    reqwest::get(format!("{}/admin/stats", stack.sim.url))
         .await
         .expect("stats")
         .json()
@@ -110,16 +83,7 @@ async fn sim_stats(stack: &Stack) -> Value {
 }
 
 async fn metric(stack: &Stack, name: &str) -> f64 {
-    let text = reqwest::get(format!("{}/metrics", stack.admin))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .filter(|l| l.starts_with(name))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+    common::metric(&stack.app.admin, name).await
 }
 
 async fn wait_verified(pool: &PgPool, n: i64, limit: Duration) -> Duration {
@@ -156,8 +120,6 @@ async fn transient_errors_and_latency_are_absorbed_within_the_call_budget() {
         calls <= 1150.0,
         "{calls} CSDLQG calls for 1,000 dossiers exceeds 1.15 per dossier"
     );
-    drop(stack.app);
-    drop(stack.sim);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,7 +132,7 @@ async fn a_sixty_second_outage_loses_nothing_and_recovers_by_itself() {
     while verified(&pool).await.0 < 300 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let config = format!("{}/admin/config", stack.sim_url);
+    let config = format!("{}/admin/config", stack.sim.url);
     http.post(&config)
         .json(&json!({"outage": true}))
         .send()
@@ -224,6 +186,4 @@ async fn a_sixty_second_outage_loses_nothing_and_recovers_by_itself() {
         during <= 200.0,
         "{during} requests during a 60 s outage is not bounded"
     );
-    drop(stack.app);
-    drop(stack.sim);
 }

@@ -10,7 +10,7 @@ use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
 use rdkafka::ClientConfig;
 use rdkafka::Message;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Header, Headers, OwnedHeaders};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use uuid::Uuid;
 
@@ -106,19 +106,7 @@ async fn invalid_records_are_dead_lettered_with_reasons() {
         let Ok(Ok(m)) = tokio::time::timeout(Duration::from_secs(1), consumer.recv()).await else {
             continue;
         };
-        let headers: HashMap<String, String> = m
-            .headers()
-            .map(|h| {
-                h.iter()
-                    .map(|h| {
-                        (
-                            h.key.to_owned(),
-                            String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let headers = common::headers_of(&m);
         assert_eq!(headers.get("dlq_original_topic"), Some(&topic));
         assert_eq!(headers.get("dlq_stage").map(String::as_str), Some("verify"));
         for h in [

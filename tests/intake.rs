@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
+use common::{TestDb, require_broker, start_app};
 use rdkafka::ClientConfig;
 use rdkafka::Message;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -36,22 +36,19 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let (api_port, admin_port) = (free_port(), free_port());
-    let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
-    env.push(("DOSSIER__INTAKE__MAX_BODY_BYTES", "4096".into()));
-    let mut app = Proc::spawn(&["intake"], &env);
-    app.wait_ready(
-        &format!("http://127.0.0.1:{admin_port}/health"),
-        Duration::from_secs(60),
+    let app = start_app(
+        "intake",
+        &db,
+        &prefix,
+        None,
+        &[("DOSSIER__INTAKE__MAX_BODY_BYTES", "4096")],
     )
     .await;
-    let url = format!("http://127.0.0.1:{api_port}/v1/dossiers");
+    let url = format!("{}/v1/dossiers", app.api);
     let http = reqwest::Client::new();
 
     let doc: Value = http
-        .get(format!("http://127.0.0.1:{api_port}/openapi.json"))
+        .get(format!("{}/openapi.json", app.api))
         .send()
         .await
         .expect("get")

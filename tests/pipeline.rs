@@ -10,7 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker, wait_http_ok};
+use common::{TestDb, require_broker, start_app, start_sim};
 use dossierflow_domain::Catalog;
 use dossierflow_producers::generate::{Expected, Mix, generate, population};
 use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
@@ -40,37 +40,8 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let (sim_port, api_port, admin_port) = (free_port(), free_port(), free_port());
-    let _sim = Proc::spawn(
-        &[
-            "csdlqg-sim",
-            "--addr",
-            &format!("127.0.0.1:{sim_port}"),
-            "--seed",
-            &SEED.to_string(),
-            "--population",
-            &POPULATION.to_string(),
-        ],
-        &[],
-    );
-    wait_http_ok(
-        &format!("http://127.0.0.1:{sim_port}/health"),
-        Duration::from_secs(20),
-    )
-    .await;
-    let mut env = pipeline_env(&db, &prefix);
-    env.push((
-        "DOSSIER__CSDLQG__URL",
-        format!("http://127.0.0.1:{sim_port}/"),
-    ));
-    env.push(("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")));
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
-    let mut app = Proc::spawn(&["run"], &env);
-    app.wait_ready(
-        &format!("http://127.0.0.1:{admin_port}/health"),
-        Duration::from_secs(60),
-    )
-    .await;
+    let sim = start_sim(SEED, POPULATION, &[]).await;
+    let mut app = start_app("run", &db, &prefix, Some(&sim), &[]).await;
 
     let catalog = Catalog::embedded().expect("catalogue");
     let pop = population(SEED, POPULATION, &catalog);
@@ -97,7 +68,7 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
             idempotency_key: g.idempotency_key.clone(),
         })
         .collect();
-    let api = Url::parse(&format!("http://127.0.0.1:{api_port}/")).expect("url");
+    let api = Url::parse(&format!("{}/", app.api)).expect("url");
     let sent = submit_all(&api, items, 16, false).await.expect("submit");
     let expected: HashMap<Uuid, Expected> = sent
         .iter()
@@ -164,7 +135,7 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
 
     assert_one_notification_per_status_and_channel(&pool).await;
 
-    let metrics = reqwest::get(format!("http://127.0.0.1:{admin_port}/metrics"))
+    let metrics = reqwest::get(format!("{}/metrics", app.admin))
         .await
         .expect("metrics")
         .text()
@@ -184,6 +155,7 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
     }
 
     let status = app
+        .proc
         .terminate(Duration::from_secs(10))
         .expect("dossierflow must exit within 10 s of SIGTERM");
     assert!(status.success(), "dossierflow exited with {status}");

@@ -4,32 +4,17 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
+use common::{TestDb, headers_of, metric, require_broker, start_app, start_sim};
 use dossierflow_domain::Catalog;
 use dossierflow_producers::generate::{Mix, generate, population};
 use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
 use rdkafka::{ClientConfig, Message};
 use reqwest::Url;
 use serde_json::json;
 use uuid::Uuid;
-
-async fn metric(admin: &str, line: &str) -> f64 {
-    let text = reqwest::get(format!("{admin}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find(|l| l.starts_with(line))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-        .unwrap_or(0.0)
-}
 
 async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
     let started = Instant::now();
@@ -44,43 +29,19 @@ async fn deferred_lookups_walk_the_retry_topics_then_the_dead_letter_topic() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let (sim_port, api_port, admin_port) = (free_port(), free_port(), free_port());
-    let sim_url = format!("http://127.0.0.1:{sim_port}");
-    let mut sim = Proc::spawn(
-        &[
-            "csdlqg-sim",
-            "--addr",
-            &format!("127.0.0.1:{sim_port}"),
-            "--seed",
-            "8",
-            "--population",
-            "1000",
-            "--error-5xx-rate",
-            "1.0",
-        ],
-        &[],
-    );
-    sim.wait_ready(&format!("{sim_url}/health"), Duration::from_secs(60))
-        .await;
-    let mut env = pipeline_env(&db, &prefix);
-    for (k, v) in [
-        ("DOSSIER__CSDLQG__URL", format!("{sim_url}/")),
-        ("DOSSIER__INTAKE__ADDR", format!("127.0.0.1:{api_port}")),
-        ("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")),
-        ("DOSSIER__RETRY__DELAYS", "1s,2s".into()),
-        ("DOSSIER__CSDLQG__ATTEMPTS", "2".into()),
-        ("DOSSIER__CSDLQG__CACHE_TTL", "0".into()),
+    let sim = start_sim(8, 1000, &["--error-5xx-rate", "1.0"]).await;
+    let sim_url = sim.url.clone();
+    let extra = [
+        ("DOSSIER__RETRY__DELAYS", "1s,2s"),
+        ("DOSSIER__CSDLQG__ATTEMPTS", "2"),
+        ("DOSSIER__CSDLQG__CACHE_TTL", "0"),
         // Keep the breaker out of it: this test is about failures of single dossiers.
-        ("DOSSIER__CSDLQG__BREAKER_MIN_CALLS", "1000000".into()),
-        ("DOSSIER__CSDLQG__BREAKER_CONSECUTIVE", "0".into()),
-    ] {
-        env.push((k, v));
-    }
-    let mut app = Proc::spawn(&["run"], &env);
-    let admin = format!("http://127.0.0.1:{admin_port}");
-    app.wait_ready(&format!("{admin}/health"), Duration::from_secs(60))
-        .await;
-    let api = Url::parse(&format!("http://127.0.0.1:{api_port}/")).expect("url");
+        ("DOSSIER__CSDLQG__BREAKER_MIN_CALLS", "1000000"),
+        ("DOSSIER__CSDLQG__BREAKER_CONSECUTIVE", "0"),
+    ];
+    let app = start_app("run", &db, &prefix, Some(&sim), &extra).await;
+    let admin = app.admin.clone();
+    let api = Url::parse(&format!("{}/", app.api)).expect("url");
     let catalog = Catalog::embedded().expect("catalogue");
     let pop = population(8, 1000, &catalog);
     let mix = Mix {
@@ -138,19 +99,7 @@ async fn deferred_lookups_walk_the_retry_topics_then_the_dead_letter_topic() {
         .await
         .expect("a DLQ record")
         .expect("record");
-    let headers: HashMap<String, String> = m
-        .headers()
-        .map(|h| {
-            h.iter()
-                .map(|h| {
-                    (
-                        h.key.to_owned(),
-                        String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers = headers_of(&m);
     assert_eq!(m.key(), Some(a.to_string().as_bytes()));
     assert_eq!(
         headers["dlq_attempts"], "3",
