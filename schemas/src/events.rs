@@ -234,3 +234,22 @@ pub struct NotificationV1 {
     pub template: String,
 }
 event!(NotificationV1, "notification.requested.v1");
+
+/// `dossier.overdue.v1`: the dossier passed its due date without being finished, so the
+/// agency owes the citizen an apology and a new appointment (*phiếu xin lỗi và hẹn lại*).
+/// Emitted once per dossier by the due-date scheduler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueV1 {
+    /// Dossier id.
+    pub dossier_id: Uuid,
+    /// Dossier code `{agency}-{yyMMdd}-{NNNN}`.
+    pub dossier_code: String,
+    /// The responsible agency's e-identifier.
+    pub agency_id: String,
+    /// The due date that passed (ngày hẹn trả).
+    pub due_at: DateTime<Utc>,
+    /// When the scheduler found the dossier overdue.
+    pub detected_at: DateTime<Utc>,
+}
+event!(OverdueV1, "dossier.overdue.v1");

@@ -14,11 +14,14 @@ pub const STATUS: &str = "dossier.status.v1";
 pub const NOTIFICATION: &str = "notification.requested.v1";
 /// Dossiers that could not be routed automatically and wait for an officer.
 pub const TRIAGE: &str = "dossier.triage.v1";
+/// Dossiers past their due date and not finished: the apology and new appointment
+/// (*phiếu xin lỗi và hẹn lại*) is due.
+pub const OVERDUE: &str = "dossier.overdue.v1";
 /// Records a stage could not process (undecodable, wrong version, invalid data).
 pub const DEAD_LETTER: &str = "dossier.dlq.v1";
 
 /// Every fixed topic of the pipeline, for topic creation at start-up.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 9] = [
     SUBMITTED,
     VERIFIED,
     ENRICHED,
@@ -26,6 +29,7 @@ pub const ALL: [&str; 8] = [
     STATUS,
     NOTIFICATION,
     TRIAGE,
+    OVERDUE,
     DEAD_LETTER,
 ];
 

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use dossierflow_schemas::{
-    EnrichedV1, Envelope, Event, NotificationV1, RoutedV1, StatusV1, SubmittedV1, TriageV1,
-    VerifiedV1, topics,
+    EnrichedV1, Envelope, Event, NotificationV1, OverdueV1, RoutedV1, StatusV1, SubmittedV1,
+    TriageV1, VerifiedV1, topics,
 };
 use serde_json::Value;
 
@@ -63,6 +63,7 @@ fn every_event_has_a_schema_and_a_sample_that_agree() {
     check::<TriageV1>();
     check::<StatusV1>();
     check::<NotificationV1>();
+    check::<OverdueV1>();
 }
 
 #[test]

@@ -9,6 +9,7 @@ use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_domain::Catalog;
 use dossierflow_producers::intake::{IntakeState, OfficerLimit, PortalAuth};
 use dossierflow_runtime::config::{KafkaArgs, parse_duration};
+use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::Metrics;
 use sqlx::PgPool;
 
@@ -49,6 +50,7 @@ pub fn state(
     kafka: KafkaArgs,
     metrics: Arc<Metrics>,
     lookups: Option<Arc<dyn PopulationRegistry>>,
+    keys: Keyring,
 ) -> anyhow::Result<IntakeState> {
     let portal_auth = PortalAuth::parse(&args.portal_tokens)
         .map_err(|e| anyhow::anyhow!("--portal-tokens: {e}"))?;
@@ -62,5 +64,6 @@ pub fn state(
         portal_auth: Arc::new(portal_auth),
         officer_limit: Arc::new(OfficerLimit::per_minute(args.officer_lookups_per_minute)),
         lookup_deadline: args.lookup_deadline,
+        keys,
     })
 }

@@ -1,14 +1,19 @@
 //! Command-line interface: one subcommand per process or tool.
 
+mod agency_tokens;
+mod agency_webhooks;
 mod audit;
 mod catalog;
+mod components;
 mod csdlqg;
+mod deadlines;
 mod demo;
 mod intake;
 mod observer;
 mod pipeline;
 mod sim;
 mod tools;
+mod webhook_sim;
 
 use clap::{Args, Parser, Subcommand};
 use dossierflow_runtime::config::{
@@ -37,6 +42,19 @@ enum Command {
     Route(pipeline::ProcessArgs),
     /// Run the notify stage: one notification per status change and channel.
     Notify(pipeline::ProcessArgs),
+    /// Run webhook delivery: queue routed dossiers for agencies with a webhook and push
+    /// them, signed, one worker per agency.
+    Webhooks(pipeline::ProcessArgs),
+    /// Run the due-date scheduler: mark overdue dossiers once and start the apology.
+    Scheduler(pipeline::ProcessArgs),
+    /// Issue an agency's pull-API token (printed once; only its SHA-256 digest is stored).
+    AgencyToken(agency_tokens::AgencyTokenArgs),
+    // [command: agency-token] / [command: agency-webhook] — agency endpoint administration.
+    /// Set an agency's webhook URL and HMAC secret (generated and printed once unless
+    /// --secret-env names a variable holding it).
+    AgencyWebhook(agency_webhooks::AgencyWebhookArgs),
+    /// Serve a webhook receiver simulator (signature check, idempotency keys, failure switch).
+    WebhookSim(webhook_sim::WebhookSimArgs),
     /// Run the intake API and every stage in one process. Without --brokers it starts an
     /// embedded in-process Kafka cluster; without --csdlqg-url an in-process simulator.
     Run(demo::RunArgs),
@@ -72,7 +90,12 @@ impl Cli {
             Command::Enrich(a) => pipeline::run_process(a, Components::ENRICH).await,
             Command::Route(a) => pipeline::run_process(a, Components::ROUTE).await,
             Command::Notify(a) => pipeline::run_process(a, Components::NOTIFY).await,
+            Command::Scheduler(a) => pipeline::run_process(a, Components::DEADLINES).await,
+            Command::Webhooks(a) => pipeline::run_process(a, Components::WEBHOOKS).await,
+            Command::AgencyWebhook(a) => agency_webhooks::configure(a).await,
+            Command::WebhookSim(a) => webhook_sim::run(a).await,
             Command::Run(a) => demo::run(a).await,
+            Command::AgencyToken(a) => agency_tokens::run(a).await,
             Command::Migrate(a) => {
                 dossierflow_runtime::telemetry::init_logging(
                     dossierflow_runtime::config::LogFormat::Pretty,

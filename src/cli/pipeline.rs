@@ -26,58 +26,10 @@ use dossierflow_domain::Catalog;
 use dossierflow_runtime::config::KafkaArgs;
 
 use super::CommonArgs;
+pub use super::components::Components;
 pub use super::csdlqg::{CsdlqgArgs, lookups_from};
+pub use super::deadlines::DeadlineArgs;
 pub use super::intake::IntakeArgs;
-
-/// Which components a process runs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Components {
-    intake: bool,
-    verify: bool,
-    enrich: bool,
-    route: bool,
-    notify: bool,
-}
-
-impl Components {
-    pub const INTAKE: Self = Self {
-        intake: true,
-        verify: false,
-        enrich: false,
-        route: false,
-        notify: false,
-    };
-    pub const VERIFY: Self = Self {
-        verify: true,
-        ..Self::NONE
-    };
-    pub const ENRICH: Self = Self {
-        enrich: true,
-        ..Self::NONE
-    };
-    pub const ROUTE: Self = Self {
-        route: true,
-        ..Self::NONE
-    };
-    pub const NOTIFY: Self = Self {
-        notify: true,
-        ..Self::NONE
-    };
-    pub const ALL: Self = Self {
-        intake: true,
-        verify: true,
-        enrich: true,
-        route: true,
-        notify: true,
-    };
-    const NONE: Self = Self {
-        intake: false,
-        verify: false,
-        enrich: false,
-        route: false,
-        notify: false,
-    };
-}
 
 /// Options of a single-component process.
 #[derive(Debug, Clone, Args)]
@@ -88,6 +40,10 @@ pub struct ProcessArgs {
     pub csdlqg: CsdlqgArgs,
     #[command(flatten)]
     pub intake: IntakeArgs,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+    #[command(flatten)]
+    pub webhooks: super::agency_webhooks::WebhookArgs,
 }
 
 /// A started process: its tasks, and the intake address when it serves one.
@@ -286,11 +242,33 @@ pub async fn start(
             c.kafka.clone(),
             metrics,
             registry,
+            c.crypto.keyring()?,
         )?;
         let (addr, server) =
             intake::serve(args.intake.intake_addr, state, shutdown.clone()).await?;
         intake_addr = Some(addr);
         tasks.spawn(async move { server.await.map_err(anyhow::Error::from) });
+    }
+    // Webhooks: the enqueue stage, and one delivery worker per agency with a webhook.
+    if comps.webhooks {
+        let stage = super::agency_webhooks::start(
+            &args.webhooks,
+            &mut tasks,
+            pool.clone(),
+            c.crypto.keyring()?,
+            ctx.metrics.clone(),
+            shutdown.clone(),
+        );
+        spawn_stage(&mut tasks, stage, &ctx);
+    }
+    if comps.deadlines {
+        let scheduler = dossierflow_consumers::deadlines::Scheduler {
+            pool: pool.clone(),
+            kafka: c.kafka.clone(),
+            metrics: ctx.metrics.clone(),
+            tick: args.deadlines.deadlines_tick,
+        };
+        tasks.spawn(scheduler.run(shutdown.clone()));
     }
     health.set_ready();
     Ok(Running {

@@ -5,8 +5,10 @@ use dossierflow_csdlqg::CitizenRecord;
 use dossierflow_domain::{Catalog, Procedure};
 
 pub use dossierflow_csdlqg::minimise::{Enrichment, field_name};
+use dossierflow_csdlqg::minimise::{Sensitive, minimise};
 
-/// Extracts the fields `procedure` declares from `record`.
+/// Extracts the fields `procedure` declares from `record`. Sensitive fields the procedure
+/// declares are kept: the shell stores everything sealed.
 pub fn decide(record: &CitizenRecord, procedure: &Procedure, catalog: &Catalog) -> Enrichment {
-    dossierflow_csdlqg::minimise::minimise(record, procedure, catalog)
+    minimise(record, procedure, catalog, Sensitive::Keep)
 }

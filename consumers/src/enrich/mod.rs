@@ -9,8 +9,8 @@
 //!
 //! The kept fields are sealed at rest (AES-256-GCM, dossier id as associated data, key
 //! id stored for rotation); only their names are stored in clear. Ethnicity and religion
-//! are sensitive data (Law 91/2025) and are still withheld even when a procedure
-//! declares them (the decision to keep them, sealed, belongs with the agency API).
+//! are sensitive data (Law 91/2025): kept only when the procedure declares them, with
+//! their codes mapped to names, and sealed like the rest.
 
 mod handle;
 mod shell;

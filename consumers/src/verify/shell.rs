@@ -241,8 +241,8 @@ async fn upsert_dossier(
 ) -> sqlx::Result<()> {
     let contact = serde_json::json!({ "phone": d.applicant.phone, "email": d.applicant.email });
     sqlx::query(
-        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at)
-         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4)
+         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, right($7, 4)) ON CONFLICT (id) DO NOTHING",
     )
     .bind(d.dossier_id)
     .bind(&d.procedure_code)
@@ -250,6 +250,7 @@ async fn upsert_dossier(
     .bind(applicant.id.masked())
     .bind(contact)
     .bind(d.submitted_at)
+    .bind(applicant.id.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())

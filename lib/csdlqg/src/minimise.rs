@@ -3,6 +3,7 @@
 //! stage and by the portal's synchronous lookups, so both disclose exactly the same.
 
 use crate::{Address, CitizenRecord};
+use dossierflow_domain::codes::{ethnicity_name, religion_name};
 use dossierflow_domain::{Catalog, CitizenField, Procedure};
 use serde_json::{Map, Value, json};
 
@@ -27,8 +28,22 @@ pub fn field_name(f: CitizenField) -> String {
         .unwrap_or_default()
 }
 
+/// What to do with the sensitive fields (ethnicity, religion) a procedure declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitive {
+    /// Keep them (the caller stores them sealed, or hands them to the purpose-bound caller).
+    Keep,
+    /// Leave them out and list them as withheld.
+    Withhold,
+}
+
 /// Extracts the fields `procedure` declares from `record`.
-pub fn minimise(record: &CitizenRecord, procedure: &Procedure, catalog: &Catalog) -> Enrichment {
+pub fn minimise(
+    record: &CitizenRecord,
+    procedure: &Procedure,
+    catalog: &Catalog,
+    sensitive: Sensitive,
+) -> Enrichment {
     let mut out = Enrichment {
         fields: Map::new(),
         kept: vec![],
@@ -42,7 +57,7 @@ pub fn minimise(record: &CitizenRecord, procedure: &Procedure, catalog: &Catalog
     };
     for &field in &procedure.csdlqg_fields {
         let name = field_name(field);
-        if field.is_sensitive() {
+        if field.is_sensitive() && sensitive == Sensitive::Withhold {
             out.withheld.push(name);
             continue;
         }
@@ -69,7 +84,14 @@ fn value_of(r: &CitizenRecord, field: CitizenField, catalog: &Catalog) -> Option
         CitizenField::Hometown => addr(&r.hometown),
         CitizenField::PermanentAddress => addr(&r.permanent),
         CitizenField::CurrentAddress => addr(&r.current),
-        CitizenField::Ethnicity | CitizenField::Religion => None,
+        CitizenField::Ethnicity => r
+            .ethnicity
+            .as_ref()
+            .map(|c| json!({"code": c, "name": ethnicity_name(c)})),
+        CitizenField::Religion => r
+            .religion
+            .as_ref()
+            .map(|c| json!({"code": c, "name": religion_name(c)})),
     }
 }
 
@@ -140,7 +162,7 @@ mod tests {
             .code
             .clone();
         for p in catalog.procedures() {
-            let e = minimise(&record(&legacy), p, &catalog);
+            let e = minimise(&record(&legacy), p, &catalog, Sensitive::Withhold);
             let declared: Vec<String> = p.csdlqg_fields.iter().map(|f| field_name(*f)).collect();
             assert!(
                 e.fields.keys().all(|k| declared.contains(k)),
@@ -159,6 +181,14 @@ mod tests {
             if let Some(addr) = e.fields.get("permanent_address") {
                 assert_eq!(addr["commune_code"], current.as_str());
             }
+            // Kept when asked for, with the code mapped to its name; never when not declared.
+            let kept = minimise(&record(&legacy), p, &catalog, Sensitive::Keep);
+            let needs = p.csdlqg_fields.contains(&CitizenField::Ethnicity);
+            assert_eq!(kept.fields.contains_key("ethnicity"), needs, "{}", p.code);
+            if needs {
+                assert_eq!(kept.fields["ethnicity"]["name"], "Kinh");
+            }
+            assert!(kept.withheld.is_empty());
         }
     }
 }

@@ -13,6 +13,7 @@
 //! * [`contact`]: mobile numbers and e-mail addresses for notifications.
 //! * [`agency`]: agency e-identifiers, procedure codes and dossier codes.
 //! * [`status`]: the ten national dossier statuses and the one transition table.
+//! * [`codes`]: ethnicity and religion code tables (sensitive data).
 //! * [`citizen`]: CSDLQG code tables (gender, blood type, marital status) and field names.
 //! * [`catalog`]: procedures, agencies and administrative units (legacy 63 / current 34
 //!   provinces), with an embedded sample catalogue of the new Phú Thọ province.
@@ -25,6 +26,7 @@ pub mod birth;
 pub mod calendar;
 pub mod catalog;
 pub mod citizen;
+pub mod codes;
 pub mod contact;
 pub mod id;
 pub mod name;

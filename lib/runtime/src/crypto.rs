@@ -119,6 +119,15 @@ impl Keyring {
     }
 }
 
+/// A fresh random bearer token: 32 bytes from the operating system's generator,
+/// base64url without padding. Only its digest should ever be stored.
+pub fn random_token() -> String {
+    use aes_gcm::aead::rand_core::RngCore;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

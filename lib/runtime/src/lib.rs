@@ -9,6 +9,7 @@
 //! - [`config`]: command-line/env settings shared by every subcommand.
 //! - [`telemetry`]: tracing set-up and the metric registry.
 //! - [`admin`]: the admin HTTP server (`/metrics`, `/health`).
+//! - [`labels`]: metric label sets.
 //! - [`kafka`]: producer, consumer and topic administration.
 //! - [`crypto`]: AES-256-GCM encryption at rest with a rotating keyring.
 //! - [`db`]: pool, database creation, migrations, the inbox (processed events).
@@ -22,6 +23,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod kafka;
+pub mod labels;
 pub mod outbox;
 pub mod shutdown;
 pub mod stage;

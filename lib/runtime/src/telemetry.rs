@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use prometheus_client::encoding::{EncodeLabelSet, text::encode};
+use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::{
     counter::Counter, family::Family, gauge::Gauge, histogram::Histogram,
 };
@@ -31,60 +31,7 @@ pub fn init_logging_with(format: LogFormat, default_filter: &str) {
     };
 }
 
-/// Labels of per-stage message counters.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct StageOutcome {
-    /// Stage name.
-    pub stage: &'static str,
-    /// `processed`, `duplicate`, `dead_lettered` or `retried`.
-    pub outcome: &'static str,
-}
-
-/// Label of per-stage histograms.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct StageLabel {
-    /// Stage name.
-    pub stage: &'static str,
-}
-
-/// Labels of dead-letter counters.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct DeadLetterLabels {
-    /// Stage name.
-    pub stage: &'static str,
-    /// Error class (`undecodable`, `wrong_type`, `invalid`, …).
-    pub reason: &'static str,
-}
-
-/// Labels of retry-topic publishes.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RetryLabels {
-    /// Stage name.
-    pub stage: &'static str,
-    /// Retry topic level (1-based).
-    pub level: u32,
-}
-
-/// A single `outcome` label.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabel {
-    /// Outcome name from a closed set.
-    pub outcome: &'static str,
-}
-
-/// A single `channel` label.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ChannelLabel {
-    /// Notification channel.
-    pub channel: &'static str,
-}
-
-/// Labels of the build-info gauge.
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct BuildLabels {
-    /// Crate version.
-    pub version: &'static str,
-}
+pub use crate::labels::*;
 
 fn latency_buckets() -> Histogram {
     Histogram::new([
@@ -131,6 +78,14 @@ pub struct Metrics {
     pub csdlqg_cache_hits: Counter,
     /// Lookup audit rows that could not be written.
     pub audit_failures: Counter,
+    /// Dossiers past their due date and not finished, per agency.
+    pub overdue: Family<AgencyLabel, Gauge>,
+    /// Webhook deliveries per agency and outcome (`delivered`, `failed`, `dead_lettered`).
+    pub webhook_deliveries: Family<AgencyOutcome, Counter>,
+    /// Oldest undelivered webhook delivery age per agency, in seconds.
+    pub webhook_queue_age: Family<AgencyLabel, Gauge>,
+    /// Status updates reported by agencies, per outcome (`accepted`, `rejected`, `duplicate`).
+    pub agency_status_updates: Family<OutcomeLabel, Counter>,
     /// Intake requests by outcome (`accepted`, `replayed`, `rejected`).
     pub intake_requests: Family<OutcomeLabel, Counter>,
     /// Notifications queued per channel.
@@ -160,6 +115,10 @@ impl Metrics {
             csdlqg_budget_exhausted: Counter::default(),
             csdlqg_cache_hits: Counter::default(),
             audit_failures: Counter::default(),
+            overdue: Family::default(),
+            webhook_deliveries: Family::default(),
+            webhook_queue_age: Family::default(),
+            agency_status_updates: Family::default(),
             intake_requests: Family::default(),
             notifications: Family::default(),
             registry: Registry::default(),
@@ -254,6 +213,26 @@ impl Metrics {
             "dossier_audit_failures",
             "Lookup audit rows that could not be written",
             m.audit_failures.clone(),
+        );
+        r.register(
+            "dossier_overdue_dossiers",
+            "Dossiers past their due date, per agency",
+            m.overdue.clone(),
+        );
+        r.register(
+            "dossier_webhook_deliveries",
+            "Webhook deliveries per agency and outcome",
+            m.webhook_deliveries.clone(),
+        );
+        r.register(
+            "dossier_webhook_queue_age_seconds",
+            "Age of the oldest undelivered webhook per agency",
+            m.webhook_queue_age.clone(),
+        );
+        r.register(
+            "dossier_agency_status_updates",
+            "Status updates reported by agencies, by outcome",
+            m.agency_status_updates.clone(),
         );
         r.register(
             "dossier_intake_requests",

@@ -12,6 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::IntakeState;
+use super::agency_auth::AgencyTokenScheme;
 use super::store::{self, Stored};
 use super::validate::{FieldError, parse};
 
@@ -100,15 +101,29 @@ pub struct DossierView {
         title = "dossierflow intake API",
         description = "Submit administrative-procedure dossiers and follow their progress."
     ),
-    paths(submit, get_dossier, super::lookup::citizen_lookup),
+    paths(
+        submit,
+        get_dossier,
+        super::lookup::citizen_lookup,
+        super::pull::pull,
+        super::status_update::update_status,
+        super::by_code::by_code
+    ),
     components(schemas(
         SubmissionBody,
         ApplicantBody,
         AcceptedBody,
         ErrorBody,
         FieldError,
-        DossierView
-    ))
+        DossierView,
+        super::AgencyPage,
+        super::AgencyDossier,
+        super::StatusUpdateBody,
+        super::StatusUpdated,
+        super::CitizenDossierView,
+        super::HistoryEntry
+    )),
+    modifiers(&AgencyTokenScheme)
 )]
 pub struct ApiDoc;
 

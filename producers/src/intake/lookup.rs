@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use dossierflow_csdlqg::minimise::minimise;
+use dossierflow_csdlqg::minimise::{Sensitive, minimise};
 use dossierflow_csdlqg::{LookupContext, LookupError, LookupRequest, Outcome, compare};
 use dossierflow_domain::{AgencyId, BirthDate, CitizenName, NationalId, ProcedureCode};
 use serde::{Deserialize, Serialize};
@@ -154,7 +154,7 @@ pub async fn citizen_lookup(
     };
     let (fields, withheld) = match (&outcome, &record) {
         (Outcome::Verified, Some(r)) => {
-            let m = minimise(r, &procedure, &state.catalog);
+            let m = minimise(r, &procedure, &state.catalog, Sensitive::Keep);
             (m.fields, m.withheld)
         }
         _ => (serde_json::Map::new(), vec![]),

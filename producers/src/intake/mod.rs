@@ -5,10 +5,20 @@
 //! Nothing reaches Kafka unless that transaction committed; the outbox relay of any
 //! dossierflow process publishes it. `GET /v1/dossiers/{id}` reports progress without
 //! personal data. `/openapi.json` is generated from the handlers' annotations.
+//!
+//! Agencies (bearer token issued by `dossierflow agency-token`) pull their routed
+//! dossiers from `GET /v1/agencies/{id}/dossiers` and report progress with
+//! `POST /v1/dossiers/{code}/status`; citizens follow a dossier with
+//! `GET /v1/dossiers/by-code/{code}` and an ownership proof.
 
+pub mod agency_auth;
 mod api;
 pub mod auth;
+mod by_code;
 mod lookup;
+mod pull;
+mod status_store;
+mod status_update;
 mod store;
 pub mod validate;
 
@@ -21,14 +31,18 @@ use axum::routing::{get, post};
 use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_domain::Catalog;
 use dossierflow_runtime::config::KafkaArgs;
+use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::Metrics;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 pub use api::{AcceptedBody, ApiDoc, DossierView, ErrorBody, SubmissionBody};
 pub use auth::{OfficerLimit, PortalAuth};
+pub use by_code::{CitizenDossierView, HistoryEntry};
 pub use lookup::{LookupAnswer, LookupBody};
-pub use store::view;
+pub use pull::{AgencyDossier, AgencyPage};
+pub use status_update::{StatusUpdateBody, StatusUpdated};
+pub use store::{last4, view};
 
 /// Everything the handlers need.
 #[derive(Clone)]
@@ -51,6 +65,8 @@ pub struct IntakeState {
     pub officer_limit: Arc<OfficerLimit>,
     /// How long a synchronous lookup may take before answering "unavailable".
     pub lookup_deadline: Duration,
+    /// Data keys, to open the sealed citizen data agencies pull.
+    pub keys: Keyring,
 }
 
 /// The API routes.
@@ -58,6 +74,12 @@ pub fn router(state: IntakeState) -> Router {
     Router::new()
         .route("/v1/dossiers", post(api::submit))
         .route("/v1/dossiers/{id}", get(api::get_dossier))
+        .route("/v1/dossiers/by-code/{code}", get(by_code::by_code))
+        .route(
+            "/v1/dossiers/{code}/status",
+            post(status_update::update_status),
+        )
+        .route("/v1/agencies/{id}/dossiers", get(pull::pull))
         .route("/v1/citizen-lookups", post(lookup::citizen_lookup))
         .route("/openapi.json", get(api::openapi))
         .route("/health", get(|| async { "ok\n" }))

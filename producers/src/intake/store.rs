@@ -76,8 +76,8 @@ pub async fn accept(
         "email": s.email.as_ref().map(|e| e.as_str().to_owned()),
     });
     sqlx::query(
-        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at)
-         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6)",
+        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4)
+         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, $7)",
     )
     .bind(dossier_id)
     .bind(s.procedure_code.as_str())
@@ -85,6 +85,7 @@ pub async fn accept(
     .bind(s.id.masked())
     .bind(contact)
     .bind(now)
+    .bind(last4(s.id.as_str()))
     .execute(&mut *tx)
     .await?;
     let submitted = SubmittedV1 {
@@ -135,6 +136,12 @@ pub async fn view(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<DossierView>> 
     .bind(id)
     .fetch_optional(pool)
     .await
+}
+
+/// The last 4 digits of an ID number: the ownership proof for lookups by dossier code.
+pub fn last4(id: &str) -> String {
+    let start = id.len().saturating_sub(4);
+    id.get(start..).unwrap_or_default().to_owned()
 }
 
 fn hex(bytes: &[u8]) -> String {
