@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use dossierflow_consumers::Facts;
 use dossierflow_csdlqg::PopulationRegistry;
-use dossierflow_domain::Catalog;
 use dossierflow_producers::intake::{IntakeState, OfficerLimit, PortalAuth};
 use dossierflow_runtime::config::{KafkaArgs, parse_duration};
 use dossierflow_runtime::crypto::Keyring;
@@ -46,7 +46,7 @@ pub struct IntakeArgs {
 pub fn state(
     args: &IntakeArgs,
     pool: PgPool,
-    catalog: Arc<Catalog>,
+    facts: &Facts,
     kafka: KafkaArgs,
     metrics: Arc<Metrics>,
     lookups: Option<Arc<dyn PopulationRegistry>>,
@@ -56,7 +56,8 @@ pub fn state(
         .map_err(|e| anyhow::anyhow!("--portal-tokens: {e}"))?;
     Ok(IntakeState {
         pool,
-        catalog,
+        catalog: facts.catalog.clone(),
+        calendar: facts.calendar.clone(),
         kafka,
         metrics,
         max_body_bytes: args.max_body_bytes,

@@ -238,7 +238,7 @@ pub async fn start(
         let state = super::intake::state(
             &args.intake,
             pool.clone(),
-            facts.catalog.clone(),
+            &facts,
             c.kafka.clone(),
             metrics,
             registry,

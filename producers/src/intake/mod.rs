@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 use dossierflow_csdlqg::PopulationRegistry;
-use dossierflow_domain::Catalog;
+use dossierflow_domain::{Catalog, WorkingCalendar};
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::Metrics;
@@ -57,6 +57,8 @@ pub struct IntakeState {
     pub metrics: Arc<Metrics>,
     /// Largest accepted body, in bytes.
     pub max_body_bytes: usize,
+    /// Working calendar: due dates move when a supplement pause ends.
+    pub calendar: Arc<WorkingCalendar>,
     /// CSDLQG behind the resilience layer and audit, for synchronous lookups.
     pub lookups: Option<Arc<dyn PopulationRegistry>>,
     /// Portal clients allowed to look citizens up.

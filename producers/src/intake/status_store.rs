@@ -2,8 +2,8 @@
 //! idempotency key, check the transition, update, append `dossier.status.v1` (history +
 //! outbox) and record the change in `status_change`.
 
-use chrono::Utc;
-use dossierflow_domain::{Status, TransitionError};
+use chrono::{DateTime, TimeZone, Utc};
+use dossierflow_domain::{Status, TransitionError, WorkingCalendar, vn_offset};
 use dossierflow_runtime::outbox;
 use dossierflow_schemas::{Envelope, StatusV1, topics};
 use uuid::Uuid;
@@ -79,9 +79,26 @@ pub async fn apply(
         Err(e) => return Ok(Applied::Illegal(e)),
     };
     let now = Utc::now();
-    sqlx::query("UPDATE dossier SET status = $2, updated_at = now() WHERE id = $1")
+    // Leaving a supplement request: the office time the citizen took does not count.
+    let due_at = match (from, due_at) {
+        (Status::SupplementRequested, Some(due)) => {
+            let since: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                "SELECT changed_at FROM status_change WHERE dossier_id = $1 AND to_status = 5
+                 ORDER BY changed_at DESC LIMIT 1",
+            )
+            .bind(dossier_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            Some(since.map_or(due, |(since,)| {
+                resumed_due(&state.calendar, due, since, now)
+            }))
+        }
+        (_, due) => due,
+    };
+    sqlx::query("UPDATE dossier SET status = $2, due_at = $3, updated_at = now() WHERE id = $1")
         .bind(dossier_id)
         .bind(i16::from(to.code()))
+        .bind(due_at)
         .execute(&mut *tx)
         .await?;
     let event = Envelope::new(
@@ -127,6 +144,23 @@ pub async fn apply(
     Ok(Applied::Accepted(body))
 }
 
+/// The due date after a supplement pause from `since` to `now`: the office time of the
+/// pause is added back (domain.md §4, §6).
+pub fn resumed_due(
+    calendar: &WorkingCalendar,
+    due: DateTime<Utc>,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let local = |t: DateTime<Utc>| t.with_timezone(&vn_offset()).naive_local();
+    let paused = calendar.working_time_between(local(since), local(now));
+    let shifted = calendar.add_working(local(due), paused);
+    vn_offset()
+        .from_local_datetime(&shifted)
+        .single()
+        .map_or(due, |t| t.with_timezone(&Utc))
+}
+
 /// The domain's transition rule, restricted to the statuses an agency may set.
 pub fn check(from: Status, to: Status) -> Result<Status, TransitionError> {
     if AGENCY_STATUSES.contains(&to) {
@@ -165,5 +199,32 @@ mod tests {
             check(Status::Returned, Status::Processing).is_err(),
             "final"
         );
+    }
+
+    #[test]
+    fn a_supplement_pause_moves_the_due_date_by_the_office_time_waited() {
+        let cal = WorkingCalendar::vietnam().expect("calendar");
+        let t = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        // Due Mon 27/03/2023 14:27:45 (07:27:45Z); paused Wed 08/03 09:00 → Mon 13/03 09:00
+        // local: three working days of office time.
+        let due = resumed_due(
+            &cal,
+            t("2023-03-27T07:27:45Z"),
+            t("2023-03-08T02:00:00Z"),
+            t("2023-03-13T02:00:00Z"),
+        );
+        assert_eq!(due, t("2023-03-30T07:27:45Z"));
+        // A pause over a weekend costs nothing.
+        let same = resumed_due(
+            &cal,
+            t("2023-03-27T07:27:45Z"),
+            t("2023-03-11T02:00:00Z"),
+            t("2023-03-12T12:00:00Z"),
+        );
+        assert_eq!(same, t("2023-03-27T07:27:45Z"));
     }
 }
