@@ -106,6 +106,27 @@ async fn agencies_pull_their_dossiers_and_report_status() {
             .collect();
     assert_eq!(ids.len(), want.len(), "no dossier repeated or missing");
     assert_eq!(ids.iter().copied().collect::<HashSet<_>>(), want);
+    // Every disclosure was logged first: A's dossiers, field names only, nobody else's.
+    let logged: Vec<(String, Vec<Uuid>, Vec<String>)> =
+        sqlx::query_as("SELECT agency_id, dossier_ids, field_names FROM data_access_log")
+            .fetch_all(&pool)
+            .await
+            .expect("access log");
+    let logged_ids: HashSet<Uuid> = logged
+        .iter()
+        .flat_map(|(_, ids, _)| ids.iter().copied())
+        .collect();
+    assert!(logged.iter().all(|(agency, _, _)| agency == &a));
+    assert_eq!(
+        logged_ids, want,
+        "each disclosed dossier is in the access log"
+    );
+    assert!(
+        logged
+            .iter()
+            .flat_map(|(_, _, f)| f)
+            .all(|f| f.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    );
     for d in &pulled {
         for field in [
             "dossier_code",

@@ -138,6 +138,32 @@ pub async fn pull(
         Ok(rows) => rows,
         Err(e) => return unavailable(&e),
     };
+    let disclosed: Vec<&Row> = rows
+        .iter()
+        .take(limit as usize)
+        .filter(|r| r.6.is_some())
+        .collect();
+    if !disclosed.is_empty() {
+        let ids: Vec<Uuid> = disclosed.iter().map(|r| r.0).collect();
+        let mut fields: Vec<String> = disclosed
+            .iter()
+            .flat_map(|r| r.8.clone().unwrap_or_default())
+            .collect();
+        fields.sort();
+        fields.dedup();
+        // The disclosure is logged before the data leaves; no log, no data.
+        if let Err(e) = sqlx::query(
+            "INSERT INTO data_access_log (agency_id, channel, dossier_ids, field_names) VALUES ($1, 'agency_pull', $2, $3)",
+        )
+        .bind(&agency)
+        .bind(&ids)
+        .bind(&fields)
+        .execute(&state.pool)
+        .await
+        {
+            return unavailable(&e);
+        }
+    }
     let has_more = rows.len() as i64 > limit;
     let dossiers: Vec<AgencyDossier> = rows
         .into_iter()
