@@ -8,9 +8,14 @@
 //! Guarantee: exactly one notification record per (dossier, status change, channel),
 //! enforced by a unique key; the notification id is derived from the status event id
 //! and the channel, so providers receive the same idempotency key on every retry.
+//!
+//! Groundwork for #6, not wired in yet: [`templates`] renders the versioned Vietnamese
+//! message templates per status and channel, and [`sms`] counts SMS encodings and segments.
 
 mod handle;
 mod shell;
+pub mod sms;
+pub mod templates;
 
 pub use handle::{Contact, Planned, notification_id, plan};
 pub use shell::Notify;
