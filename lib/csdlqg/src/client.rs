@@ -225,22 +225,31 @@ impl PopulationRegistry for SoapClient {
                 .send()
                 .await
                 .map_err(|e| transport_error(&e, self.cfg.timeout))?;
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let text = response
-                .text()
-                .await
-                .map_err(|e| transport_error(&e, self.cfg.timeout))?;
+            let (status, retry_after, text) = read_response(response, self.cfg.timeout).await?;
             classify::classify(status, retry_after.as_deref(), &text, req.id.as_str())
         }
         .await;
         log_outcome(req, &result, started.elapsed());
         result
     }
+}
+
+/// Status, `Retry-After` and body of an answer, shared by both adapters.
+pub(crate) async fn read_response(
+    response: reqwest::Response,
+    timeout: std::time::Duration,
+) -> Result<(reqwest::StatusCode, Option<String>, String), LookupError> {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response
+        .text()
+        .await
+        .map_err(|e| transport_error(&e, timeout))?;
+    Ok((status, retry_after, text))
 }
 
 #[cfg(test)]

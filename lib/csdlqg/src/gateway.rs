@@ -15,9 +15,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 
-use crate::client::{check_integration_code, log_outcome, transport_error, validate};
+use crate::client::{
+    check_integration_code, log_outcome, read_response, transport_error, validate,
+};
 use crate::wire::json;
 use crate::wire::request::Caller;
 use crate::{CitizenRecord, LookupError, LookupRequest, PopulationRegistry, classify};
@@ -129,16 +131,7 @@ impl GatewayClient {
             .send()
             .await
             .map_err(|e| transport_error(&e, self.cfg.timeout))?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = response
-            .text()
-            .await
-            .map_err(|e| transport_error(&e, self.cfg.timeout))?;
+        let (status, retry_after, text) = read_response(response, self.cfg.timeout).await?;
         classify::classify_json(status, retry_after.as_deref(), &text, req.id.as_str())
     }
 }
