@@ -2,25 +2,21 @@
 //! unfinished dossier exactly once, leave finished and not-yet-due ones alone, and keep
 //! the per-agency gauge right.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use dossierflow_consumers::deadlines::{OVERDUE_REASON, Scheduler};
-use dossierflow_runtime::config::{DbArgs, KafkaArgs};
+use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::telemetry::{AgencyLabel, Metrics};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 const A: &str = "000.01.30.H43";
 const B: &str = "000.02.30.H43";
-
-fn admin_url() -> String {
-    std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
 
 async fn insert(pool: &PgPool, n: u32, agency: &str, status: i16, due_in_secs: i64) -> Uuid {
     let id = Uuid::now_v7();
@@ -83,18 +79,7 @@ fn scheduler(pool: &PgPool, metrics: &std::sync::Arc<Metrics>) -> Scheduler {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deadlines_two_instances_mark_each_overdue_dossier_once() {
-    let name = format!("dftest_deadlines_{}", Uuid::new_v4().simple());
-    let url = format!(
-        "{}/{name}",
-        admin_url().rsplit_once('/').expect("db in url").0
-    );
-    let args = DbArgs {
-        database_url: url,
-        db_max_connections: 8,
-    };
-    let pool = dossierflow_runtime::db::connect_and_migrate(&args)
-        .await
-        .expect("database");
+    let (pool, name) = common::fresh_db("deadlines").await;
 
     // Overdue and unfinished: received, processing, supplement, payment.
     let mut overdue = Vec::new();
@@ -179,15 +164,5 @@ async fn deadlines_two_instances_mark_each_overdue_dossier_once() {
             .expect("task")
             .expect("ok");
     }
-    pool.close().await;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url())
-        .await
-        .expect("admin");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    common::drop_db(pool, &name).await;
 }

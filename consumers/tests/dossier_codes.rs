@@ -1,33 +1,17 @@
 //! Dossier codes from PostgreSQL: eight concurrent tasks, some of whose transactions roll
 //! back, get codes with no duplicate and no gap.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use dossierflow_consumers::route::codes::next_code;
 use dossierflow_domain::AgencyId;
-use dossierflow_runtime::config::DbArgs;
-use sqlx::postgres::PgPoolOptions;
-
-fn admin_url() -> String {
-    std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_code_generation_has_no_duplicate_and_no_gap() {
-    let name = format!("dftest_codes_{}", uuid::Uuid::new_v4().simple());
-    let url = format!(
-        "{}/{name}",
-        admin_url().rsplit_once('/').expect("db in url").0
-    );
-    let args = DbArgs {
-        database_url: url,
-        db_max_connections: 8,
-    };
-    let pool = dossierflow_runtime::db::connect_and_migrate(&args)
-        .await
-        .expect("database");
+    let (pool, name) = common::fresh_db("codes").await;
     let agency = AgencyId::parse("000.01.30.H43").expect("agency");
     let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
 
@@ -71,15 +55,5 @@ async fn concurrent_code_generation_has_no_duplicate_and_no_gap() {
         .expect("code");
     assert_eq!(next_day.seq(), 1);
     drop(conn);
-    pool.close().await;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url())
-        .await
-        .expect("admin");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    common::drop_db(pool, &name).await;
 }

@@ -1,0 +1,38 @@
+//! A fresh, migrated PostgreSQL database per test, dropped afterwards.
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+fn admin_url() -> String {
+    std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Creates and migrates `dftest_<label>_<uuid>`; returns its pool and name.
+pub async fn fresh_db(label: &str) -> (PgPool, String) {
+    let name = format!("dftest_{label}_{}", uuid::Uuid::new_v4().simple());
+    let url = format!(
+        "{}/{name}",
+        admin_url().rsplit_once('/').expect("db in url").0
+    );
+    let args = dossierflow_runtime::config::DbArgs {
+        database_url: url,
+        db_max_connections: 8,
+    };
+    let pool = dossierflow_runtime::db::connect_and_migrate(&args)
+        .await
+        .expect("database");
+    (pool, name)
+}
+
+/// Closes `pool` and drops its database.
+pub async fn drop_db(pool: PgPool, name: &str) {
+    pool.close().await;
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url())
+        .await
+        .expect("admin");
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await;
+}
