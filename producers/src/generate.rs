@@ -43,6 +43,10 @@ pub struct Generated {
     pub idempotency_key: String,
 }
 
+/// Share of applicants with a phone who list their `notify_channels` (SMS, Zalo and, with
+/// an e-mail address, e-mail); the others rely on the default channels.
+const CHOOSE_CHANNELS: f64 = 0.3;
+
 /// Shares of each kind (the rest verifies).
 #[derive(Debug, Clone, Copy)]
 pub struct Mix {
@@ -103,11 +107,20 @@ pub fn generate(
                 "id_number": id,
                 "birth_date": birth,
             });
-            if rng.random_bool(0.8) {
+            let phone = rng.random_bool(0.8);
+            if phone {
                 applicant["phone"] = json!(format!("09{:08}", rng.random_range(0..100_000_000u32)));
             }
-            if rng.random_bool(0.5) {
+            let email = rng.random_bool(0.5);
+            if email {
                 applicant["email"] = json!(format!("congdan{i}@example.vn"));
+            }
+            // About 30% of those with a phone choose their channels, Zalo included; the
+            // others leave `notify_channels` out and get the default channels.
+            if phone && rng.random_bool(CHOOSE_CHANNELS) {
+                let mut channels = vec!["sms", "zalo"];
+                channels.extend(email.then_some("email"));
+                applicant["notify_channels"] = json!(channels);
             }
             Generated {
                 body: json!({ "procedure_code": procedure.code.as_str(), "applicant": applicant }),
@@ -176,4 +189,39 @@ pub fn population(seed: u64, size: usize, catalog: &Catalog) -> Population {
         })
         .collect();
     Population::synthetic(seed, size, communes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn about_30_percent_with_a_phone_choose_channels_and_all_bodies_validate() {
+        let catalog = Catalog::embedded().expect("catalogue");
+        let pop = population(7, 300, &catalog);
+        let generated = generate(&pop, &catalog, 1000, 7, Mix::default());
+        let again = generate(&pop, &catalog, 1000, 7, Mix::default());
+        let (mut with_phone, mut chose) = (0, 0);
+        for (g, h) in generated.iter().zip(&again) {
+            assert_eq!(g.body, h.body, "deterministic for a seed");
+            let a = &g.body["applicant"];
+            let channels = a.get("notify_channels");
+            if a.get("phone").is_none() {
+                assert!(channels.is_none(), "{a}");
+                continue;
+            }
+            with_phone += 1;
+            if let Some(channels) = channels {
+                chose += 1;
+                let mut want = vec!["sms", "zalo"];
+                want.extend(a.get("email").map(|_| "email"));
+                assert_eq!(channels, &json!(want));
+            }
+            if g.expected != Expected::Mismatch {
+                crate::intake::validate::parse(&g.body, &catalog).expect("valid body");
+            }
+        }
+        let share = f64::from(chose) / f64::from(with_phone);
+        assert!((0.25..0.35).contains(&share), "{chose} of {with_phone}");
+    }
 }

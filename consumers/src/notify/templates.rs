@@ -12,11 +12,22 @@
 //! and providers' logs, so they carry only the dossier code, the procedure and dates, which
 //! let the citizen look the dossier up on the portal (data minimisation, domain.md §8).
 //!
+//! Which template a status change uses is [`template_for`]. Every status has a citizen
+//! message except **`processing`** (*Đang xử lý*): entering processing (after reception, or
+//! back after a supplement or a payment) is internal routine and the citizen already holds
+//! the due date, so it deliberately has no template here. The national public-service portal is still informed
+//! of it, by its progress sync, which needs no template.
+//!
+//! `overdue` is not a status but the apology for a missed due date (*thư xin lỗi*). Its
+//! `new_appointment` is optional: the automatic overdue detector does not know the new date,
+//! so without one the message says the agency will announce it.
+//!
 //! Pure: no I/O; not wired into the notify stage yet.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use dossierflow_domain::Status;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use thiserror::Error;
 
@@ -33,54 +44,44 @@ struct Spec {
 }
 
 macro_rules! spec {
-    ($name:literal, [$($req:literal),* $(,)?]) => {
+    ($name:ident: $($req:ident),* $(,)?) => {
         Spec {
-            name: $name,
-            required: &[$($req),*],
-            sms: include_str!(concat!("../../templates/v1/", $name, ".sms.j2")),
-            email: include_str!(concat!("../../templates/v1/", $name, ".email.j2")),
+            name: stringify!($name),
+            required: &[$(stringify!($req)),*],
+            sms: include_str!(concat!("../../templates/v1/", stringify!($name), ".sms.j2")),
+            email: include_str!(concat!("../../templates/v1/", stringify!($name), ".email.j2")),
         }
     };
 }
 
-/// Every embedded template. `required` lists the variables the message cannot do without;
-/// the others (e.g. `agency_name`) are guarded with `is defined` in the template.
+/// Every embedded template, one per citizen-facing status (named as [`Status::as_str`]) plus
+/// `overdue`. `required` lists the variables the message cannot do without; the others
+/// (e.g. `agency_name`) are guarded with `is defined` in the template.
+#[rustfmt::skip]
 const SPECS: &[Spec] = &[
-    spec!("submitted", ["procedure_name", "status_name_vi"]),
-    spec!(
-        "received",
-        [
-            "dossier_code",
-            "procedure_name",
-            "status_name_vi",
-            "due_date"
-        ]
-    ),
-    spec!("refused", ["procedure_name", "status_name_vi", "reason"]),
-    spec!(
-        "supplement_requested",
-        [
-            "dossier_code",
-            "procedure_name",
-            "status_name_vi",
-            "reason",
-            "supplement_deadline"
-        ]
-    ),
-    spec!(
-        "completed",
-        ["dossier_code", "procedure_name", "status_name_vi"]
-    ),
-    spec!(
-        "overdue",
-        [
-            "dossier_code",
-            "procedure_name",
-            "status_name_vi",
-            "new_appointment"
-        ]
-    ),
+    spec!(submitted: procedure_name, status_name_vi),
+    spec!(received: dossier_code, procedure_name, status_name_vi, due_date),
+    spec!(refused: procedure_name, status_name_vi, reason),
+    spec!(supplement_requested:
+        dossier_code, procedure_name, status_name_vi, reason, supplement_deadline),
+    spec!(payment_requested: dossier_code, procedure_name, status_name_vi),
+    spec!(withdrawn: procedure_name, status_name_vi),
+    spec!(stopped: dossier_code, procedure_name, status_name_vi, reason),
+    spec!(completed: dossier_code, procedure_name, status_name_vi),
+    spec!(returned: dossier_code, procedure_name, status_name_vi),
+    spec!(overdue: dossier_code, procedure_name, status_name_vi),
 ];
+
+/// The template announcing a change to `status`: `overdue` for a dossier past its due date
+/// (the apology, whatever its status), otherwise the template named as [`Status::as_str`].
+/// `None` for [`Status::Processing`], which has no citizen message (see the module docs).
+pub fn template_for(status: Status, overdue: bool) -> Option<&'static str> {
+    match status {
+        _ if overdue => Some("overdue"),
+        Status::Processing => None,
+        other => Some(other.as_str()),
+    }
+}
 
 /// A delivery channel of a citizen notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,19 +119,36 @@ pub struct MessageContext {
     pub due_date: Option<NaiveDate>,
     /// Deadline for a requested supplement, printed `DD/MM/YYYY`.
     pub supplement_deadline: Option<NaiveDate>,
-    /// Reason for a refusal, a supplement request or a delay.
+    /// Reason for a refusal, a supplement request, a stop or a delay; what to pay for a
+    /// payment request.
     pub reason: Option<String>,
-    /// New appointment after a delay (apology letter), printed `DD/MM/YYYY`.
+    /// New appointment after a delay (apology letter), printed `DD/MM/YYYY`; absent when
+    /// the agency has not set one yet (e.g. the automatic overdue detector).
     pub new_appointment: Option<NaiveDate>,
     /// Name of the agency handling the dossier.
     pub agency_name: Option<String>,
 }
 
 impl MessageContext {
+    /// The present fields as strings, dates printed `DD/MM/YYYY`.
+    pub fn to_strings(&self) -> BTreeMap<String, String> {
+        self.fields()
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+            .collect()
+    }
+
     /// The template variables: only the fields that are present.
     fn to_vars(&self) -> BTreeMap<&'static str, Value> {
+        self.fields()
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, Value::from(v))))
+            .collect()
+    }
+
+    fn fields(&self) -> [(&'static str, Option<String>); 8] {
         let date = |d: &Option<NaiveDate>| d.map(|d| d.format("%d/%m/%Y").to_string());
-        let fields = [
+        [
             ("dossier_code", self.dossier_code.clone()),
             ("procedure_name", Some(self.procedure_name.clone())),
             ("status_name_vi", Some(self.status_name_vi.clone())),
@@ -139,11 +157,7 @@ impl MessageContext {
             ("reason", self.reason.clone()),
             ("new_appointment", date(&self.new_appointment)),
             ("agency_name", self.agency_name.clone()),
-        ];
-        fields
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k, Value::from(v))))
-            .collect()
+        ]
     }
 }
 
@@ -279,3 +293,7 @@ impl Templates {
 #[cfg(test)]
 #[path = "templates_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "templates_text_tests.rs"]
+mod text_tests;

@@ -139,3 +139,73 @@ fn an_unknown_template_is_an_error() {
         .expect_err("must fail");
     assert!(matches!(err, TemplateError::Unknown(_)), "{err}");
 }
+
+#[test]
+fn template_for_every_status() {
+    use Status::*;
+    let want = [
+        (Submitted, Some("submitted")),
+        (Received, Some("received")),
+        (Refused, Some("refused")),
+        (Processing, None),
+        (SupplementRequested, Some("supplement_requested")),
+        (PaymentRequested, Some("payment_requested")),
+        (Withdrawn, Some("withdrawn")),
+        (Stopped, Some("stopped")),
+        (Completed, Some("completed")),
+        (Returned, Some("returned")),
+    ];
+    assert_eq!(want.len(), Status::ALL.len());
+    for (status, name) in want {
+        assert_eq!(template_for(status, false), name, "{status:?}");
+        // Overdue is the apology whatever the status.
+        assert_eq!(template_for(status, true), Some("overdue"), "{status:?}");
+    }
+    // Every name it returns is an embedded template, and every template is reachable.
+    let t = Templates::embedded().expect("must succeed");
+    let reachable: Vec<&str> = Status::ALL
+        .into_iter()
+        .flat_map(|s| [template_for(s, false), template_for(s, true)])
+        .flatten()
+        .collect();
+    for name in &reachable {
+        t.render(name, Channel::Sms, &full()).expect("must succeed");
+    }
+    assert!(Templates::names().all(|n| reachable.contains(&n)));
+}
+
+#[test]
+fn every_sms_with_a_full_context_stays_within_three_segments() {
+    use super::super::sms::{SmsEncoding, segments};
+    let t = Templates::embedded().expect("must succeed");
+    let long_agency = MessageContext {
+        agency_name: Some("Ủy ban nhân dân phường Bến Nghé".into()),
+        ..full()
+    };
+    let no_appointment = MessageContext {
+        new_appointment: None,
+        ..long_agency.clone()
+    };
+    for spec in SPECS {
+        for ctx in [full(), long_agency.clone(), no_appointment.clone()] {
+            let body = t.render(spec.name, Channel::Sms, &ctx).expect("ok").body;
+            let cost = segments(&body);
+            assert_eq!(cost.encoding, SmsEncoding::Ucs2, "{body}");
+            assert!(cost.segments <= 3, "{}: {cost:?} {body}", spec.name);
+        }
+    }
+}
+
+#[test]
+fn overdue_apology_without_a_new_appointment_says_one_will_follow() {
+    let t = Templates::embedded().expect("must succeed");
+    let ctx = MessageContext {
+        new_appointment: None,
+        ..full()
+    };
+    for ch in CHANNELS {
+        let r = t.render("overdue", ch, &ctx).expect("must succeed");
+        assert!(r.body.contains("sẽ thông báo ngày hẹn trả"), "{}", r.body);
+        assert!(!r.body.contains("03/04/2023"), "{}", r.body);
+    }
+}

@@ -46,6 +46,11 @@ pub struct ApplicantBody {
     phone: Option<String>,
     /// E-mail address.
     email: Option<String>,
+    /// Channels for messages to the citizen, each of `sms`, `email`, `zalo` at most once
+    /// (`sms`, `zalo` need `phone`; `email` needs `email`). Absent: SMS with a phone, e-mail
+    /// with an address, never Zalo; `[]`: none. The national portal is informed regardless.
+    #[schema(example = json!(["sms", "zalo"]))]
+    notify_channels: Option<Vec<String>>,
 }
 
 /// `202 Accepted`: the dossier is durably recorded and will flow through the pipeline.

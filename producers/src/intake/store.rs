@@ -71,10 +71,15 @@ pub async fn accept(
             });
         }
     }
-    let contact = serde_json::json!({
+    let mut contact = serde_json::json!({
         "phone": s.phone.as_ref().map(|p| p.as_str().to_owned()),
         "email": s.email.as_ref().map(|e| e.as_str().to_owned()),
     });
+    // The citizen's chosen channels; no key means the default ones. Not in the event:
+    // the `SubmittedV1` contract is frozen, and only the notify stage needs them.
+    if let Some(channels) = &s.notify_channels {
+        contact["channels"] = serde_json::to_value(channels)?;
+    }
     sqlx::query(
         "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4)
          VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, $7)",

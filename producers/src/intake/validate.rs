@@ -3,7 +3,7 @@
 use dossierflow_domain::{
     AgencyId, BirthDate, Catalog, CitizenName, Email, NationalId, PhoneNumber, ProcedureCode,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -37,10 +37,36 @@ pub struct Submission {
     pub email: Option<Email>,
     /// Receiving unit chosen on the form.
     pub receiving_unit: Option<AgencyId>,
+    /// Channels the citizen chose for messages: `None` for the default (SMS when a phone is
+    /// given, e-mail when an address is given, never Zalo); `Some(vec![])` for none at all.
+    pub notify_channels: Option<Vec<NotifyChannel>>,
 }
 
+/// A channel the citizen may choose for messages about the dossier; its wire name is
+/// `sms`, `email` or `zalo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyChannel {
+    /// Text message to the phone.
+    Sms,
+    /// E-mail to the address.
+    Email,
+    /// Zalo message to the phone.
+    Zalo,
+}
+
+/// Most channels a submission may list.
+const MAX_CHANNELS: usize = 3;
+
 const TOP: [&str; 3] = ["procedure_code", "applicant", "receiving_unit"];
-const APPLICANT: [&str; 5] = ["full_name", "id_number", "birth_date", "phone", "email"];
+const APPLICANT: [&str; 6] = [
+    "full_name",
+    "id_number",
+    "birth_date",
+    "phone",
+    "email",
+    "notify_channels",
+];
 
 /// The Vietnamese message for an error code.
 pub fn vi_message(code: &str) -> &'static str {
@@ -48,6 +74,7 @@ pub fn vi_message(code: &str) -> &'static str {
         "missing" => "Thiếu trường bắt buộc",
         "not_a_string" => "Giá trị phải là chuỗi ký tự",
         "not_an_object" => "Giá trị phải là một đối tượng JSON",
+        "not_an_array" => "Giá trị phải là một danh sách",
         "unknown_field" => "Trường không được hỗ trợ",
         "invalid_id" => "Số CMND/CCCD gồm 9 số hoặc 12 số hợp lệ",
         "id_birth_mismatch" => "Số CCCD không khớp với năm sinh",
@@ -55,6 +82,11 @@ pub fn vi_message(code: &str) -> &'static str {
         "invalid_birth_date" => "Ngày sinh không hợp lệ (DD/MM/YYYY hoặc YYYY)",
         "invalid_phone" => "Số điện thoại di động không hợp lệ",
         "invalid_email" => "Địa chỉ thư điện tử không hợp lệ",
+        "unknown_channel" => "Kênh nhận thông báo phải là sms, email hoặc zalo",
+        "duplicate_channel" => "Kênh nhận thông báo bị trùng lặp",
+        "channel_needs_phone" => "Kênh SMS hoặc Zalo cần số điện thoại di động",
+        "channel_needs_email" => "Kênh thư điện tử cần địa chỉ thư điện tử",
+        "too_many_channels" => "Chỉ được chọn tối đa 3 kênh nhận thông báo",
         "unknown_procedure" => "Thủ tục hành chính không có trong danh mục",
         "invalid_agency" => "Đơn vị tiếp nhận không hợp lệ",
         "invalid_actor" => "Mã cán bộ không hợp lệ",
@@ -96,6 +128,65 @@ impl Errors {
                 None
             }
         }
+    }
+
+    /// A string field parsed by `parse`; records `code` with the parser's message if it fails.
+    fn field<T, E: std::fmt::Display>(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+        code: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let r = parse(self.string(obj, path, key, required)?);
+        parsed(self, &format!("{path}{key}"), code, r)
+    }
+
+    /// `applicant.notify_channels`: `None` when absent or null (the default channels). A
+    /// channel needs its phone or e-mail field given; a malformed one is reported there.
+    fn channels(&mut self, applicant: &Map<String, Value>) -> Option<Vec<NotifyChannel>> {
+        const FIELD: &str = "applicant.notify_channels";
+        let given = |key: &str| matches!(applicant.get(key), Some(Value::String(_)));
+        let (phone, email) = (given("phone"), given("email"));
+        let items = match applicant.get("notify_channels") {
+            None | Some(Value::Null) => return None,
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                self.push(FIELD, "not_an_array", "must be a list of channel names");
+                return None;
+            }
+        };
+        if items.len() > MAX_CHANNELS {
+            let msg = format!("at most {MAX_CHANNELS} channels, got {}", items.len());
+            self.push(FIELD, "too_many_channels", msg);
+        }
+        let mut channels = Vec::new();
+        for item in items {
+            let Ok(c) = NotifyChannel::deserialize(item) else {
+                let msg = format!("{item} is not one of sms, email, zalo");
+                self.push(FIELD, "unknown_channel", msg);
+                continue;
+            };
+            let problem = match c {
+                _ if channels.contains(&c) => Some(("duplicate_channel", "is listed twice")),
+                NotifyChannel::Sms | NotifyChannel::Zalo if !phone => {
+                    Some(("channel_needs_phone", "needs applicant.phone"))
+                }
+                NotifyChannel::Email if !email => {
+                    Some(("channel_needs_email", "needs applicant.email"))
+                }
+                _ => None,
+            };
+            if let Some((code, msg)) = problem {
+                self.push(FIELD, code, format!("{item} {msg}"));
+            }
+            if !channels.contains(&c) {
+                channels.push(c);
+            }
+        }
+        Some(channels)
     }
 
     fn unknown(&mut self, obj: &Map<String, Value>, path: &str, known: &[&str]) {
@@ -144,14 +235,14 @@ pub fn parse(body: &Value, catalog: &Catalog) -> Result<Submission, Vec<FieldErr
         }
         Some(code)
     });
-    let unit = e.string(top, "", "receiving_unit", false).and_then(|s| {
-        parsed(
-            &mut e,
-            "receiving_unit",
-            "invalid_agency",
-            AgencyId::parse(s),
-        )
-    });
+    let unit = e.field(
+        top,
+        "",
+        "receiving_unit",
+        false,
+        "invalid_agency",
+        AgencyId::parse,
+    );
     let empty = Map::new();
     let applicant = match top.get("applicant") {
         Some(Value::Object(a)) => a,
@@ -168,43 +259,20 @@ pub fn parse(body: &Value, catalog: &Catalog) -> Result<Submission, Vec<FieldErr
     // Report the applicant's own fields only when the block itself is there.
     let required = matches!(top.get("applicant"), Some(Value::Object(_)));
     e.unknown(applicant, p, &APPLICANT);
-    let name = e.string(applicant, p, "full_name", required).and_then(|s| {
-        parsed(
-            &mut e,
-            "applicant.full_name",
-            "invalid_name",
-            CitizenName::parse(s),
-        )
-    });
-    let id = e.string(applicant, p, "id_number", required).and_then(|s| {
-        parsed(
-            &mut e,
-            "applicant.id_number",
-            "invalid_id",
-            NationalId::parse(s),
-        )
-    });
-    let birth = e
-        .string(applicant, p, "birth_date", required)
-        .and_then(|s| {
-            parsed(
-                &mut e,
-                "applicant.birth_date",
-                "invalid_birth_date",
-                BirthDate::parse(s),
-            )
-        });
-    let phone = e.string(applicant, p, "phone", false).and_then(|s| {
-        parsed(
-            &mut e,
-            "applicant.phone",
-            "invalid_phone",
-            PhoneNumber::parse(s),
-        )
-    });
-    let email = e
-        .string(applicant, p, "email", false)
-        .and_then(|s| parsed(&mut e, "applicant.email", "invalid_email", Email::parse(s)));
+    let (a, req) = (applicant, required);
+    let name = e.field(a, p, "full_name", req, "invalid_name", CitizenName::parse);
+    let id = e.field(a, p, "id_number", req, "invalid_id", NationalId::parse);
+    let birth = e.field(
+        a,
+        p,
+        "birth_date",
+        req,
+        "invalid_birth_date",
+        BirthDate::parse,
+    );
+    let phone = e.field(a, p, "phone", false, "invalid_phone", PhoneNumber::parse);
+    let email = e.field(a, p, "email", false, "invalid_email", Email::parse);
+    let notify_channels = e.channels(applicant);
     if let (Some(id), Some(birth)) = (&id, &birth)
         && let Err(err) = id.check_consistency(birth, None)
     {
@@ -220,6 +288,7 @@ pub fn parse(body: &Value, catalog: &Catalog) -> Result<Submission, Vec<FieldErr
                 phone,
                 email,
                 receiving_unit: unit,
+                notify_channels,
             })
         }
         _ => Err(e.0),
