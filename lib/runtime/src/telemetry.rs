@@ -32,6 +32,7 @@ pub fn init_logging_with(format: LogFormat, default_filter: &str) {
 }
 
 pub use crate::labels::*;
+pub use crate::notify_metrics::{ChannelOutcome, EncodingLabel, NotifyMetrics};
 
 fn latency_buckets() -> Histogram {
     Histogram::new([
@@ -90,6 +91,8 @@ pub struct Metrics {
     pub intake_requests: Family<OutcomeLabel, Counter>,
     /// Notifications queued per channel.
     pub notifications: Family<ChannelLabel, Counter>,
+    /// Notification sending: attempts, outcomes, queues, caps.
+    pub notify: crate::notify_metrics::NotifyMetrics,
 }
 
 impl Metrics {
@@ -121,6 +124,7 @@ impl Metrics {
             agency_status_updates: Family::default(),
             intake_requests: Family::default(),
             notifications: Family::default(),
+            notify: crate::notify_metrics::NotifyMetrics::register(&mut registry),
             registry: Registry::default(),
         };
         let r = &mut registry;
