@@ -9,6 +9,8 @@ mod csdlqg;
 mod deadlines;
 mod demo;
 mod intake;
+mod notify;
+mod notify_sim;
 mod observer;
 mod pipeline;
 mod sim;
@@ -55,6 +57,9 @@ enum Command {
     AgencyWebhook(agency_webhooks::AgencyWebhookArgs),
     /// Serve a webhook receiver simulator (signature check, idempotency keys, failure switch).
     WebhookSim(webhook_sim::WebhookSimArgs),
+    /// Serve the notification-provider simulators (SMS, Zalo, national portal, portal
+    /// webhook, operator alerts over HTTP; e-mail over SMTP) with fault injection.
+    NotifySim(notify_sim::NotifySimArgs),
     /// Run the intake API and every stage in one process. Without --brokers it starts an
     /// embedded in-process Kafka cluster; without --csdlqg-url an in-process simulator.
     Run(demo::RunArgs),
@@ -94,6 +99,7 @@ impl Cli {
             Command::Webhooks(a) => pipeline::run_process(a, Components::WEBHOOKS).await,
             Command::AgencyWebhook(a) => agency_webhooks::configure(a).await,
             Command::WebhookSim(a) => webhook_sim::run(a).await,
+            Command::NotifySim(a) => notify_sim::run(a).await,
             Command::Run(a) => demo::run(a).await,
             Command::AgencyToken(a) => agency_tokens::run(a).await,
             Command::Migrate(a) => {
