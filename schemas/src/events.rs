@@ -226,7 +226,7 @@ pub struct NotificationV1 {
     pub dossier_id: Uuid,
     /// The status event this notifies.
     pub status_event_id: Uuid,
-    /// `sms`, `email` or `national_portal`.
+    /// `sms`, `email`, `zalo`, `portal_webhook` or `national_portal`.
     pub channel: String,
     /// The status code being notified.
     pub status_code: u8,

@@ -1,7 +1,9 @@
 //! `dossierflow run`: the whole pipeline in one process, with a zero-install demo mode.
 //!
 //! Without `--brokers` it starts librdkafka's in-process mock cluster and says so; without
-//! `--csdlqg-url` it serves the CSDLQG simulator on a loopback port. With `--demo N` it
+//! `--csdlqg-url` it serves the CSDLQG simulator on a loopback port, and without any
+//! notification provider it serves the provider simulators (SMS, e-mail over SMTP, Zalo,
+//! both portals) in-process and sends every channel there. With `--demo N` it
 //! submits N generated dossiers through its own intake API and prints a live summary
 //! until every dossier reaches a final state.
 
@@ -76,6 +78,18 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
             sim::spawn_in_process(args.seed, args.population, &catalog, shutdown.clone()).await?;
         tracing::info!(%addr, "no --csdlqg-url given: serving the CSDLQG simulator in-process");
         args.process.csdlqg.csdlqg_url = Some(Url::parse(&format!("http://{addr}/"))?);
+    }
+    // The in-process providers send receipts to the intake API, so its port must be known
+    // before it starts: an ephemeral port (`:0`) is chosen here.
+    if args.process.intake.intake_addr.port() == 0 {
+        let probe = std::net::TcpListener::bind(args.process.intake.intake_addr)?;
+        args.process.intake.intake_addr = probe.local_addr()?;
+    }
+    let intake = args.process.intake.intake_addr;
+    if let Some(addr) =
+        super::notify_sim::spawn_for_run(&mut args.process.notify, intake, shutdown.clone()).await?
+    {
+        tracing::info!(%addr, "no notification provider given: serving the provider simulators in-process");
     }
     let running = pipeline::start(
         &args.process,
@@ -155,7 +169,7 @@ async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
         let rate = c.finished - last;
         last = c.finished;
         println!(
-            "[{:>4.0}s] submitted {:>6} | verified {:>6} | enriched {:>6} | routed {:>6} | refused {:>5} | triage {:>4} | notified {:>6} | {:>4} done/s",
+            "[{:>4.0}s] submitted {:>6} | verified {:>6} | enriched {:>6} | routed {:>6} | refused {:>5} | triage {:>4} | messages delivered {:>6} | {:>4} done/s",
             started.elapsed().as_secs_f64(),
             c.submitted,
             c.verified,
@@ -163,13 +177,14 @@ async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
             c.routed,
             c.refused,
             c.triage,
-            c.notified,
+            c.delivered,
             rate
         );
         if submitter.is_finished()
             && c.submitted as usize >= n
             && c.finished >= c.submitted
             && c.pending_notifications == 0
+            && c.open_notifications == 0
         {
             break;
         }
@@ -185,13 +200,14 @@ async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
     let c = counts(pool, since).await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "\nDone: {} dossiers in {secs:.1} s ({:.0}/s end to end): {} routed to their agency, {} refused after CSDLQG verification, {} in manual triage; {} notifications queued; {} rejected at intake.",
+        "\nDone: {} dossiers in {secs:.1} s ({:.0}/s end to end): {} routed to their agency, {} refused after CSDLQG verification, {} in manual triage; {} notifications, {} delivered; {} rejected at intake.",
         c.submitted,
         c.submitted as f64 / secs,
         c.routed,
         c.refused,
         c.triage,
         c.notified,
+        c.delivered,
         rejected
     );
     if embedded {
@@ -211,11 +227,13 @@ struct Counts {
     triage: i64,
     finished: i64,
     notified: i64,
+    delivered: i64,
+    open_notifications: i64,
     pending_notifications: i64,
 }
 
 async fn counts(pool: &PgPool, since: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Counts> {
-    let row: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT count(*),
                 count(*) FILTER (WHERE verification IS NOT NULL),
                 count(*) FILTER (WHERE stage IN ('enriched', 'routed', 'triage')),
@@ -223,6 +241,10 @@ async fn counts(pool: &PgPool, since: chrono::DateTime<chrono::Utc>) -> anyhow::
                 count(*) FILTER (WHERE stage = 'refused'),
                 count(*) FILTER (WHERE stage = 'triage'),
                 (SELECT count(*) FROM notification n JOIN dossier d2 ON d2.id = n.dossier_id WHERE d2.submitted_at >= $1),
+                (SELECT count(*) FROM notification n JOIN dossier d2 ON d2.id = n.dossier_id
+                  WHERE d2.submitted_at >= $1 AND n.state = 'delivered'),
+                (SELECT count(*) FROM notification n JOIN dossier d2 ON d2.id = n.dossier_id
+                  WHERE d2.submitted_at >= $1 AND n.state IN ('queued', 'sending', 'sent')),
                 (SELECT count(*) FROM dossier_event e JOIN dossier d3 ON d3.id = e.dossier_id
                   WHERE d3.submitted_at >= $1 AND e.type = 'dossier.status.v1'
                     AND NOT EXISTS (SELECT 1 FROM processed_event p WHERE p.consumer = 'notify' AND p.event_id = e.event_id))
@@ -240,6 +262,8 @@ async fn counts(pool: &PgPool, since: chrono::DateTime<chrono::Utc>) -> anyhow::
         triage: row.5,
         finished: row.3 + row.4 + row.5,
         notified: row.6,
-        pending_notifications: row.7,
+        delivered: row.7,
+        open_notifications: row.8,
+        pending_notifications: row.9,
     })
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use dossierflow_consumers::{
     Facts,
     enrich::Enrich,
-    notify::Notify,
+    notify,
     route::Route,
     verify::{Verify, VerifyConfig},
 };
@@ -44,6 +44,8 @@ pub struct ProcessArgs {
     pub deadlines: DeadlineArgs,
     #[command(flatten)]
     pub webhooks: super::agency_webhooks::WebhookArgs,
+    #[command(flatten)]
+    pub notify: super::notify::NotifyArgs,
 }
 
 /// A started process: its tasks, and the intake address when it serves one.
@@ -222,15 +224,15 @@ pub async fn start(
         );
     }
     if comps.notify {
-        spawn_stage(
+        let stage = super::notify::start(
+            &args.notify,
+            &c.kafka,
             &mut tasks,
-            Notify {
-                pool: pool.clone(),
-                kafka: c.kafka.clone(),
-                metrics: metrics.clone(),
-            },
-            &ctx,
-        );
+            &pool,
+            &metrics,
+            &shutdown,
+        )?;
+        spawn_stage(&mut tasks, stage, &ctx);
     }
     let mut intake_addr = None;
     if comps.intake {
@@ -244,8 +246,13 @@ pub async fn start(
             registry,
             c.crypto.keyring()?,
         )?;
+        let receipts = notify::receipts::router(notify::receipts::Receipts {
+            pool: pool.clone(),
+            auth: args.notify.receipt_auth()?,
+            metrics: ctx.metrics.clone(),
+        });
         let (addr, server) =
-            intake::serve(args.intake.intake_addr, state, shutdown.clone()).await?;
+            intake::serve(args.intake.intake_addr, state, receipts, shutdown.clone()).await?;
         intake_addr = Some(addr);
         tasks.spawn(async move { server.await.map_err(anyhow::Error::from) });
     }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, NaiveDate, Utc};
+
 use dossierflow_domain::Status;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::claim_event;
@@ -11,7 +13,11 @@ use dossierflow_runtime::telemetry::{ChannelLabel, Metrics};
 use dossierflow_schemas::{Envelope, NotificationV1, StatusV1, topics};
 use sqlx::PgPool;
 
+use super::channel::NotifyChannel;
 use super::handle::{Contact, plan};
+use super::record::Facts;
+use super::templates::{TEMPLATE_VERSION, template_for};
+use crate::deadlines::OVERDUE_REASON;
 
 /// The notify stage.
 pub struct Notify {
@@ -21,7 +27,19 @@ pub struct Notify {
     pub kafka: KafkaArgs,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Channels with a configured provider; only these are planned.
+    pub enabled: Vec<NotifyChannel>,
 }
+
+/// The dossier facts a notification needs: contact, procedure, dates, names.
+type DossierRow = (
+    serde_json::Value,
+    String,
+    DateTime<Utc>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDate>,
+);
 
 #[async_trait::async_trait]
 impl Stage for Notify {
@@ -45,42 +63,76 @@ impl Stage for Notify {
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }
-        let contact: Option<(serde_json::Value,)> =
-            sqlx::query_as("SELECT contact FROM dossier WHERE id = $1")
-                .bind(d.dossier_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((contact,)) = contact else {
+        let row: Option<DossierRow> = sqlx::query_as(
+            "SELECT d.contact, d.procedure_code, d.submitted_at, p.name, a.name,
+                    (SELECT supplement_deadline FROM status_change WHERE event_id = $2)
+               FROM dossier d
+               LEFT JOIN catalog_procedure p ON p.code = d.procedure_code
+               LEFT JOIN catalog_agency a ON a.id = d.agency_id
+              WHERE d.id = $1",
+        )
+        .bind(d.dossier_id)
+        .bind(event.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((contact, procedure_code, submitted_at, procedure_name, agency_name, deadline)) =
+            row
+        else {
             return Err(StageError::Invalid {
                 reason: "unknown_dossier",
                 message: "status change for a dossier not in the database".into(),
             });
         };
         let contact: Contact = serde_json::from_value(contact).unwrap_or_default();
-        let planned = plan(event.id, status, &contact);
+        let overdue = d.previous_code.is_none() && d.reason.as_deref() == Some(OVERDUE_REASON);
+        let facts = Facts {
+            dossier_code: d.dossier_code.clone(),
+            procedure_name: procedure_name.unwrap_or_else(|| procedure_code.clone()),
+            procedure_code,
+            agency_name,
+            status_code: d.status_code,
+            changed_at: d.changed_at,
+            submitted_at,
+            due_at: d.due_at,
+            reason: d.reason.clone(),
+            supplement_deadline: deadline,
+            new_appointment: None,
+            overdue,
+        };
+        let facts_json = serde_json::to_value(&facts).map_err(anyhow::Error::from)?;
+        let planned = plan(
+            event.id,
+            status,
+            template_for(status, overdue),
+            &contact,
+            &self.enabled,
+        );
         let mut queued = Vec::with_capacity(planned.len());
         for p in &planned {
             let inserted = sqlx::query(
-                "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template,
+                                           facts, template_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
             )
             .bind(p.id)
             .bind(d.dossier_id)
             .bind(event.id)
-            .bind(p.channel)
+            .bind(p.channel.as_str())
             .bind(i16::from(d.status_code))
             .bind(p.template)
+            .bind(&facts_json)
+            .bind(TEMPLATE_VERSION)
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 0 {
                 continue;
             }
-            queued.push(p.channel);
+            queued.push(p.channel.as_str());
             let n = NotificationV1 {
                 notification_id: p.id,
                 dossier_id: d.dossier_id,
                 status_event_id: event.id,
-                channel: p.channel.to_owned(),
+                channel: p.channel.as_str().to_owned(),
                 status_code: d.status_code,
                 template: p.template.to_owned(),
             };

@@ -88,18 +88,20 @@ pub fn router(state: IntakeState) -> Router {
         .with_state(state)
 }
 
-/// Binds `addr` and serves the API until `shutdown`. Returns the bound address and the
-/// server task.
+/// Binds `addr` and serves the API, plus the `extra` routes other components publish on
+/// the same listener (delivery receipts), until `shutdown`. Returns the bound address and
+/// the server task.
 pub async fn serve(
     addr: SocketAddr,
     state: IntakeState,
+    extra: Router,
     shutdown: CancellationToken,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot bind intake address {addr}: {e}"))?;
     let bound = listener.local_addr()?;
-    let app = router(state);
+    let app = router(state).merge(extra);
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned());
         if let Err(e) = server.await {

@@ -1,0 +1,242 @@
+//! The `notification` table as each channel's send queue: claim with a lease, record an
+//! outcome, apply a delivery receipt, expire missing receipts, count the daily cap.
+//!
+//! A claim marks rows `sending` with a lease and commits at once, so no row lock is held
+//! while a provider is called; a worker that dies leaves rows whose lease expires and
+//! which are claimed again (the provider sees the same idempotency key). Every later
+//! update is guarded by the state it expects, so a receipt that arrives before the
+//! worker records the provider's answer wins, and nothing moves out of a final state.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::policy::{Next, Terminal};
+use super::record::vietnam;
+
+/// A claimed notification: id, dossier, template, attempts (this one included), facts,
+/// the dossier's contact JSON.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Claimed {
+    /// Notification id.
+    pub id: Uuid,
+    /// Dossier id.
+    pub dossier_id: Uuid,
+    /// Template name.
+    pub template: String,
+    /// Attempts including this one.
+    pub attempts: i32,
+    /// Stored facts (`None` for rows planned before facts existed).
+    pub facts: Option<serde_json::Value>,
+    /// The dossier's contact data.
+    pub contact: serde_json::Value,
+}
+
+/// Claims up to `limit` due rows of `channel` for `lease`. A row waits while an earlier
+/// notification of the same dossier on the same channel is still unsent, so each
+/// recipient sees statuses in order.
+pub async fn claim(
+    pool: &PgPool,
+    channel: &str,
+    limit: i64,
+    lease: Duration,
+) -> sqlx::Result<Vec<Claimed>> {
+    // `heads`: each dossier's earliest unsent notification on this channel, found in one
+    // ordered scan of the channel's open rows (no per-row subquery, so the plan does not
+    // depend on fresh statistics after a burst of inserts). The conditions on `n` are
+    // re-checked on the latest row version when it is locked, so a row another worker
+    // claimed after this statement's snapshot is skipped, never claimed twice.
+    sqlx::query_as(
+        "WITH heads AS (
+             SELECT DISTINCT ON (dossier_id) id, state, lease_until, next_attempt_at, seq
+               FROM notification
+              WHERE channel = $1 AND state IN ('queued', 'sending')
+              ORDER BY dossier_id, seq),
+         due AS (
+             SELECT n.id FROM notification n JOIN heads h ON h.id = n.id
+              WHERE (n.state = 'queued' OR (n.state = 'sending' AND n.lease_until < now()))
+                AND n.next_attempt_at <= now()
+              ORDER BY n.next_attempt_at, n.seq
+              LIMIT $2
+              FOR UPDATE OF n SKIP LOCKED)
+         UPDATE notification n
+            SET state = 'sending', attempts = n.attempts + 1,
+                lease_until = now() + make_interval(secs => $3)
+           FROM due, dossier d
+          WHERE n.id = due.id AND d.id = n.dossier_id
+      RETURNING n.id, n.dossier_id, n.template, n.attempts, n.facts, d.contact",
+    )
+    .bind(channel)
+    .bind(limit)
+    .bind(lease.as_secs_f64())
+    .fetch_all(pool)
+    .await
+}
+
+/// Records the result of an attempt on a row this worker holds. Returns `false` when the
+/// row had already left `sending` (a receipt came first, or the lease expired and another
+/// worker took it).
+pub async fn record(
+    pool: &PgPool,
+    id: Uuid,
+    next: &Next,
+    provider_ref: Option<&str>,
+    error: Option<&str>,
+) -> sqlx::Result<bool> {
+    let (state, delay) = match next {
+        Next::AwaitReceipt => ("sent", 0.0),
+        Next::RetryIn(d) => ("queued", d.as_secs_f64()),
+        Next::Final(t) => (t.as_str(), 0.0),
+    };
+    let done = sqlx::query(
+        "UPDATE notification
+            SET state = $2, lease_until = NULL, last_error = $4,
+                provider_ref = COALESCE($3, provider_ref),
+                next_attempt_at = now() + make_interval(secs => $5),
+                sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
+                finished_at = CASE WHEN $2 IN ('queued', 'sent') THEN NULL ELSE now() END
+          WHERE id = $1 AND state = 'sending'",
+    )
+    .bind(id)
+    .bind(state)
+    .bind(provider_ref)
+    .bind(error)
+    .bind(delay)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What a receipt did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptEffect {
+    /// The notification moved to the receipt's state.
+    Recorded,
+    /// The notification was already final (in this state); nothing changed.
+    Unchanged(String),
+    /// No notification with this id on this channel.
+    Unknown,
+}
+
+/// Applies a delivery receipt: any unfinished notification of `channel` moves to `state`.
+pub async fn apply_receipt(
+    pool: &PgPool,
+    channel: &str,
+    id: Uuid,
+    state: Terminal,
+    provider_ref: Option<&str>,
+) -> sqlx::Result<ReceiptEffect> {
+    let updated = sqlx::query(
+        "UPDATE notification
+            SET state = $3, finished_at = now(), lease_until = NULL,
+                provider_ref = COALESCE(provider_ref, $4)
+          WHERE id = $1 AND channel = $2 AND state IN ('queued', 'sending', 'sent')",
+    )
+    .bind(id)
+    .bind(channel)
+    .bind(state.as_str())
+    .bind(provider_ref)
+    .execute(pool)
+    .await?;
+    if updated.rows_affected() == 1 {
+        return Ok(ReceiptEffect::Recorded);
+    }
+    let current: Option<(String,)> =
+        sqlx::query_as("SELECT state FROM notification WHERE id = $1 AND channel = $2")
+            .bind(id)
+            .bind(channel)
+            .fetch_optional(pool)
+            .await?;
+    Ok(match current {
+        Some((s,)) => ReceiptEffect::Unchanged(s),
+        None => ReceiptEffect::Unknown,
+    })
+}
+
+/// Ends `temporary-failure` every notification of `channel` accepted more than `timeout`
+/// ago whose receipt never came. Returns how many.
+pub async fn expire_receipts(pool: &PgPool, channel: &str, timeout: Duration) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE notification
+            SET state = 'temporary-failure', finished_at = now(),
+                last_error = 'no delivery receipt within the receipt timeout'
+          WHERE channel = $1 AND state = 'sent'
+            AND sent_at < now() - make_interval(secs => $2)",
+    )
+    .bind(channel)
+    .bind(timeout.as_secs_f64())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Today in Vietnam: the day daily caps count.
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&vietnam()).date_naive()
+}
+
+/// Reserves up to `want` sends of `channel` against `cap` for `day`; returns how many were
+/// granted and the day's use after the reservation.
+pub async fn reserve(
+    pool: &PgPool,
+    channel: &str,
+    day: NaiveDate,
+    want: i64,
+    cap: i64,
+) -> sqlx::Result<(i64, i64)> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO notification_daily_use (channel, day) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(channel)
+    .bind(day)
+    .execute(&mut *tx)
+    .await?;
+    let granted: (i64, i64) = sqlx::query_as(
+        "WITH cur AS (SELECT used FROM notification_daily_use
+                       WHERE channel = $1 AND day = $2 FOR UPDATE)
+         UPDATE notification_daily_use u
+            SET used = u.used + LEAST($3, GREATEST($4 - cur.used, 0))
+           FROM cur
+          WHERE u.channel = $1 AND u.day = $2
+      RETURNING LEAST($3, GREATEST($4 - cur.used, 0)), u.used",
+    )
+    .bind(channel)
+    .bind(day)
+    .bind(want)
+    .bind(cap)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(granted)
+}
+
+/// Gives back `n` reserved sends that were not used (nothing due, or the attempt failed).
+pub async fn refund(pool: &PgPool, channel: &str, day: NaiveDate, n: i64) -> sqlx::Result<()> {
+    if n > 0 {
+        sqlx::query(
+            "UPDATE notification_daily_use SET used = GREATEST(used - $3, 0)
+              WHERE channel = $1 AND day = $2",
+        )
+        .bind(channel)
+        .bind(day)
+        .bind(n)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Notifications of `channel` waiting to be sent, and the age of the oldest in seconds.
+pub async fn backlog(pool: &PgPool, channel: &str) -> sqlx::Result<(i64, f64)> {
+    let (n, age): (i64, Option<f64>) = sqlx::query_as(
+        "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at))::float8
+           FROM notification WHERE channel = $1 AND state IN ('queued', 'sending')",
+    )
+    .bind(channel)
+    .fetch_one(pool)
+    .await?;
+    Ok((n, age.unwrap_or(0.0)))
+}
