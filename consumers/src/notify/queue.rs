@@ -44,22 +44,27 @@ pub async fn claim(
     lease: Duration,
 ) -> sqlx::Result<Vec<Claimed>> {
     // `heads`: each dossier's earliest unsent notification on this channel, found in one
-    // ordered scan of the channel's open rows (no per-row subquery, so the plan does not
-    // depend on fresh statistics after a burst of inserts). The conditions on `n` are
-    // re-checked on the latest row version when it is locked, so a row another worker
-    // claimed after this statement's snapshot is skipped, never claimed twice.
+    // ordered scan of the channel's open rows; the due ones among them are then locked by
+    // primary key. Both steps are materialized so that no plan (even one made from stale
+    // statistics right after a burst of inserts) repeats the scan per row. The conditions
+    // on `n` are re-checked on the latest row version when it is locked, so a row another
+    // worker claimed after this statement's snapshot is skipped, never claimed twice.
     sqlx::query_as(
-        "WITH heads AS (
+        "WITH heads AS MATERIALIZED (
              SELECT DISTINCT ON (dossier_id) id, state, lease_until, next_attempt_at, seq
                FROM notification
               WHERE channel = $1 AND state IN ('queued', 'sending')
               ORDER BY dossier_id, seq),
+         candidates AS MATERIALIZED (
+             SELECT id FROM heads
+              WHERE (state = 'queued' OR lease_until < now()) AND next_attempt_at <= now()
+              ORDER BY next_attempt_at, seq
+              LIMIT $2),
          due AS (
-             SELECT n.id FROM notification n JOIN heads h ON h.id = n.id
-              WHERE (n.state = 'queued' OR (n.state = 'sending' AND n.lease_until < now()))
+             SELECT n.id FROM notification n
+              WHERE n.id IN (SELECT id FROM candidates)
+                AND (n.state = 'queued' OR (n.state = 'sending' AND n.lease_until < now()))
                 AND n.next_attempt_at <= now()
-              ORDER BY n.next_attempt_at, n.seq
-              LIMIT $2
               FOR UPDATE OF n SKIP LOCKED)
          UPDATE notification n
             SET state = 'sending', attempts = n.attempts + 1,
