@@ -32,8 +32,7 @@ ALTER TABLE notification ADD CONSTRAINT notification_state CHECK (state IN (
 CREATE INDEX notification_due ON notification (channel, next_attempt_at)
     WHERE state IN ('queued', 'sending');
 -- Per-dossier order within a channel: a later status waits for an earlier unsent one.
--- The claim scans a channel's open rows in (dossier, seq) order to find each head.
-CREATE INDEX notification_order ON notification (channel, dossier_id, seq)
+CREATE INDEX notification_order ON notification (dossier_id, channel, seq)
     WHERE state IN ('queued', 'sending');
 -- Receipts that never came.
 CREATE INDEX notification_awaiting_receipt ON notification (channel, sent_at)
