@@ -71,6 +71,7 @@ fn scheduler(pool: &PgPool, metrics: &std::sync::Arc<Metrics>) -> Scheduler {
             brokers: None,
             topic_prefix: String::new(),
             partitions: 1,
+            stats_interval: Duration::ZERO,
         },
         metrics: metrics.clone(),
         tick: Duration::from_millis(200),

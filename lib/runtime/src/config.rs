@@ -22,6 +22,10 @@ pub struct KafkaArgs {
     /// Partitions for topics created at start-up.
     #[arg(long, env = "DOSSIER__KAFKA__PARTITIONS", default_value_t = 6)]
     pub partitions: i32,
+    /// librdkafka statistics interval of stage consumers, for the consumer-lag metrics:
+    /// milliseconds or a duration such as `5s`; 0 disables them.
+    #[arg(long = "kafka-stats-interval", env = "DOSSIER__KAFKA__STATS_INTERVAL", default_value = "5000", value_parser = parse_duration)]
+    pub stats_interval: Duration,
 }
 
 impl KafkaArgs {
@@ -183,6 +187,7 @@ mod tests {
             brokers: None,
             topic_prefix: "t1.".into(),
             partitions: 3,
+            stats_interval: Duration::ZERO,
         };
         assert_eq!(k.topic("dossier.submitted.v1"), "t1.dossier.submitted.v1");
         assert_eq!(k.group("verify"), "t1.dossierflow-verify");

@@ -4,7 +4,8 @@
 //! own (`enable.auto.offset.store=false`): the stage loop stores it only after the work
 //! for that record is durable, and the background auto-commit then commits what was
 //! stored. Nothing here depends on a broker quirk: it runs on Apache Kafka, on nisshi
-//! and on librdkafka's in-process mock cluster.
+//! and on librdkafka's in-process mock cluster. Stage consumers also emit librdkafka
+//! statistics for the consumer-lag metrics ([`crate::lag`]).
 
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::StreamConsumer;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::producer::FutureProducer;
+
+use crate::lag::LagContext;
 
 /// An idempotent producer (`acks=all`, lz4, small linger for batching).
 pub fn producer(brokers: &str) -> anyhow::Result<FutureProducer> {
@@ -30,7 +33,32 @@ pub fn producer(brokers: &str) -> anyhow::Result<FutureProducer> {
 
 /// A group consumer that leaves offset storing to the caller.
 pub fn consumer(brokers: &str, group: &str) -> anyhow::Result<StreamConsumer> {
-    ClientConfig::new()
+    consumer_config(brokers, group)
+        .create()
+        .map_err(|e| anyhow::anyhow!("cannot create Kafka consumer for {brokers}: {e}"))
+}
+
+/// A stage consumer: like [`consumer`], with librdkafka statistics every
+/// `stats_interval` (none when zero) feeding the lag metrics of `context`.
+pub fn stage_consumer(
+    brokers: &str,
+    group: &str,
+    stats_interval: Duration,
+    context: LagContext,
+) -> anyhow::Result<StreamConsumer<LagContext>> {
+    let mut config = consumer_config(brokers, group);
+    if !stats_interval.is_zero() {
+        let ms = stats_interval.as_millis().max(1).to_string();
+        config.set("statistics.interval.ms", ms);
+    }
+    config
+        .create_with_context(context)
+        .map_err(|e| anyhow::anyhow!("cannot create Kafka consumer for {brokers}: {e}"))
+}
+
+fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "true")
@@ -39,9 +67,8 @@ pub fn consumer(brokers: &str, group: &str) -> anyhow::Result<StreamConsumer> {
         .set("auto.offset.reset", "earliest")
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000")
-        .set("fetch.wait.max.ms", "50")
-        .create()
-        .map_err(|e| anyhow::anyhow!("cannot create Kafka consumer for {brokers}: {e}"))
+        .set("fetch.wait.max.ms", "50");
+    config
 }
 
 /// Creates the topics that do not exist yet (replication 1 locally; production topics

@@ -10,6 +10,8 @@
 //! - [`telemetry`]: tracing set-up and the metric registry.
 //! - [`admin`]: the admin HTTP server (`/metrics`, `/health`).
 //! - [`labels`]: metric label sets.
+//! - [`catalogue`]: the documented list of every metric (`dossierflow metrics`).
+//! - [`lag`]: consumer-lag metrics from librdkafka statistics.
 //! - [`kafka`]: producer, consumer and topic administration.
 //! - [`crypto`]: AES-256-GCM encryption at rest with a rotating keyring.
 //! - [`db`]: pool, database creation, migrations, the inbox (processed events).
@@ -19,13 +21,16 @@
 //! - [`shutdown`]: signals and the cancellation token.
 
 pub mod admin;
+pub mod catalogue;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod kafka;
 pub mod labels;
+pub mod lag;
 pub mod notify_metrics;
 pub mod outbox;
+mod registration;
 pub mod shutdown;
 pub mod stage;
 pub mod telemetry;

@@ -8,9 +8,9 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::{
     counter::Counter, family::Family, gauge::Gauge, histogram::Histogram,
 };
-use prometheus_client::registry::Registry;
 
-use crate::labels::ChannelLabel;
+use crate::catalogue::{Area, Catalogue};
+use crate::labels::{ChannelLabel, LabelNames, label_names};
 
 /// A channel and an outcome.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -26,6 +26,11 @@ pub struct ChannelOutcome {
 pub struct EncodingLabel {
     /// `gsm7` or `ucs2`.
     pub encoding: &'static str,
+}
+
+label_names! {
+    ChannelOutcome => ["channel", "outcome"];
+    EncodingLabel => ["encoding"];
 }
 
 fn send_buckets() -> Histogram {
@@ -60,70 +65,100 @@ pub struct NotifyMetrics {
 }
 
 impl NotifyMetrics {
-    /// Creates the metrics and registers them in `r`.
-    pub fn register(r: &mut Registry) -> Self {
-        let m = Self {
-            sends: Family::default(),
-            attempts: Family::default(),
-            send_duration: Family::new_with_constructor(send_buckets),
-            queue_age: Family::default(),
-            queue_depth: Family::default(),
-            daily_used: Family::default(),
-            daily_cap: Family::default(),
-            channel_failing: Family::default(),
-            receipts: Family::default(),
-            sms_segments: Family::default(),
-        };
-        r.register(
-            "dossier_notification_sends",
-            "Notifications ending in a terminal state, by channel and state",
-            m.sends.clone(),
-        );
-        r.register(
-            "dossier_notification_attempts",
-            "Provider requests by channel and result",
-            m.attempts.clone(),
-        );
-        r.register(
-            "dossier_notification_send_duration_seconds",
-            "Provider request latency per channel",
-            m.send_duration.clone(),
-        );
-        r.register(
-            "dossier_notification_queue_age_seconds",
-            "Age of the oldest notification waiting to be sent, per channel",
-            m.queue_age.clone(),
-        );
-        r.register(
-            "dossier_notification_queue_depth",
-            "Notifications waiting to be sent, per channel",
-            m.queue_depth.clone(),
-        );
-        r.register(
-            "dossier_notification_daily_used",
-            "Sends counted against today's cap, per channel",
-            m.daily_used.clone(),
-        );
-        r.register(
-            "dossier_notification_daily_cap",
-            "Configured daily cap per channel",
-            m.daily_cap.clone(),
-        );
-        r.register(
-            "dossier_notification_channel_failing",
-            "1 while a channel keeps failing (operator alert raised)",
-            m.channel_failing.clone(),
-        );
-        r.register(
-            "dossier_notification_receipts",
-            "Delivery receipts by channel and result",
-            m.receipts.clone(),
-        );
-        r.register(
-            "dossier_sms_segments",
-            "SMS segments sent, by encoding",
-            m.sms_segments.clone(),
-        );
-        m
+    /// Creates the metrics and registers them in `c`.
+    pub fn register(c: &mut Catalogue) -> Self {
+        const A: Area = Area::Notifications;
+        Self {
+            sends: c.add(
+                (
+                    A,
+                    "dossier_notification_sends_total",
+                    "notifications",
+                    "Notifications ending in a terminal state, by channel and state",
+                ),
+                Family::default(),
+            ),
+            attempts: c.add(
+                (
+                    A,
+                    "dossier_notification_attempts_total",
+                    "requests",
+                    "Provider requests by channel and result",
+                ),
+                Family::default(),
+            ),
+            send_duration: c.add(
+                (
+                    A,
+                    "dossier_notification_send_duration_seconds",
+                    "seconds",
+                    "Provider request latency per channel",
+                ),
+                Family::new_with_constructor(send_buckets),
+            ),
+            queue_age: c.add(
+                (
+                    A,
+                    "dossier_notification_queue_age_seconds",
+                    "seconds",
+                    "Age of the oldest notification waiting to be sent, per channel",
+                ),
+                Family::default(),
+            ),
+            queue_depth: c.add(
+                (
+                    A,
+                    "dossier_notification_queue_depth",
+                    "notifications",
+                    "Notifications waiting to be sent, per channel",
+                ),
+                Family::default(),
+            ),
+            daily_used: c.add(
+                (
+                    A,
+                    "dossier_notification_daily_used",
+                    "notifications",
+                    "Sends counted against today's cap, per channel",
+                ),
+                Family::default(),
+            ),
+            daily_cap: c.add(
+                (
+                    A,
+                    "dossier_notification_daily_cap",
+                    "notifications",
+                    "Configured daily cap per channel",
+                ),
+                Family::default(),
+            ),
+            channel_failing: c.add(
+                (
+                    A,
+                    "dossier_notification_channel_failing",
+                    "1",
+                    "1 while a channel keeps failing (operator alert raised)",
+                ),
+                Family::default(),
+            ),
+            receipts: c.add(
+                (
+                    A,
+                    "dossier_notification_receipts_total",
+                    "receipts",
+                    "Delivery receipts by channel and result",
+                ),
+                Family::default(),
+            ),
+            sms_segments: c.add(
+                (
+                    A,
+                    "dossier_sms_segments_total",
+                    "segments",
+                    "SMS segments sent, by encoding",
+                ),
+                Family::default(),
+            ),
+        }
     }
 }

@@ -5,9 +5,12 @@
 //! least once: a crash between acknowledgement and delete re-sends it, and consumers
 //! de-duplicate on the event id). Every process runs a relay; `FOR UPDATE SKIP LOCKED`
 //! lets several relays share the table without sending a row twice concurrently.
+//!
+//! The relay also measures, at most once a second, the rows waiting
+//! (`dossier_outbox_backlog`) and the age of the oldest (`dossier_outbox_oldest_age_seconds`).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use dossierflow_schemas::{Envelope, Event, envelope::attribute_headers};
@@ -102,8 +105,13 @@ pub async fn relay(
     shutdown: CancellationToken,
 ) {
     let mut failures = 0u32;
+    let mut measured: Option<Instant> = None;
     loop {
         let stopping = shutdown.is_cancelled();
+        if measured.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
+            measured = Some(Instant::now());
+            measure_backlog(&pool, &metrics).await;
+        }
         match relay_once(&pool, &producer, args.outbox_batch).await {
             Ok(n) => {
                 failures = 0;
@@ -130,6 +138,26 @@ pub async fn relay(
                 tokio::time::sleep(delay).await;
             }
         }
+    }
+}
+
+/// How often the relay measures the backlog, at most.
+const BACKLOG_EVERY: Duration = Duration::from_secs(1);
+
+/// Sets the backlog gauges: rows waiting and the age of the oldest one.
+async fn measure_backlog(pool: &PgPool, metrics: &Metrics) {
+    let row: sqlx::Result<(i64, Option<f64>)> = sqlx::query_as(
+        "SELECT count(*), EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM outbox",
+    )
+    .fetch_one(pool)
+    .await;
+    match row {
+        Ok((rows, age)) => {
+            metrics.outbox_backlog.set(rows);
+            metrics.outbox_oldest_age.set(age.unwrap_or(0.0).max(0.0));
+        }
+        // The relay round that follows reports the outage.
+        Err(e) => tracing::debug!(error = %e, "cannot measure the outbox backlog"),
     }
 }
 

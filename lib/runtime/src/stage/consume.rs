@@ -14,7 +14,11 @@ use tracing::Instrument;
 use super::offsets::OffsetTracker;
 use super::process::process;
 use super::{Stage, StageContext, retry_topic};
+use crate::lag::LagContext;
 use crate::telemetry::StageLabel;
+
+/// A stage's consumer, with the context that feeds the lag metrics.
+type StageConsumer = StreamConsumer<LagContext>;
 
 /// Runs the loop of `level` until shutdown.
 pub(super) async fn run<S: Stage>(
@@ -33,7 +37,10 @@ pub(super) async fn run<S: Stage>(
         let t = retry_topic(&ctx.kafka, S::Input::TYPE, S::NAME, level);
         (t, ctx.kafka.group(&format!("{}-retry-{level}", S::NAME)), 1)
     };
-    let consumer = Arc::new(crate::kafka::consumer(&ctx.brokers, &group)?);
+    let lag = LagContext::new(S::NAME, level == 0, ctx.metrics.clone());
+    let consumer =
+        crate::kafka::stage_consumer(&ctx.brokers, &group, ctx.kafka.stats_interval, lag)?;
+    let consumer = Arc::new(consumer);
     consumer
         .subscribe(&[&topic])
         .map_err(|e| anyhow::anyhow!("cannot subscribe to {topic}: {e}"))?;
@@ -96,7 +103,7 @@ pub(super) async fn run<S: Stage>(
     Ok(())
 }
 
-fn pause(consumer: &StreamConsumer, on: bool) {
+fn pause(consumer: &StageConsumer, on: bool) {
     if let Ok(assignment) = consumer.assignment() {
         let result = if on {
             consumer.pause(&assignment)
@@ -113,7 +120,7 @@ fn pause(consumer: &StreamConsumer, on: bool) {
 async fn dispatch<S: Stage>(
     stage: &Arc<S>,
     ctx: &StageContext,
-    consumer: &Arc<StreamConsumer>,
+    consumer: &Arc<StageConsumer>,
     tracker: &Arc<Mutex<OffsetTracker>>,
     permits: &Arc<Semaphore>,
     tasks: &mut JoinSet<()>,
@@ -131,6 +138,10 @@ async fn dispatch<S: Stage>(
     let Ok(permit) = permits.clone().acquire_owned().await else {
         return;
     };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    consumer
+        .context()
+        .record_taken(msg.timestamp().to_millis(), now_ms);
     let (topic, partition, offset) = (msg.topic().to_owned(), msg.partition(), msg.offset());
     lock(tracker).start(&topic, partition, offset);
     let (stage, ctx, consumer, tracker) = (
