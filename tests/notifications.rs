@@ -15,6 +15,8 @@ mod feed;
 mod providers;
 #[path = "notifications/receipts.rs"]
 mod receipts;
+#[path = "notifications/requeue.rs"]
+mod requeue;
 #[path = "notifications/traffic.rs"]
 mod traffic;
 

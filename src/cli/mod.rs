@@ -8,11 +8,20 @@ mod components;
 mod csdlqg;
 mod deadlines;
 mod demo;
+mod dlq;
+mod dlq_filter;
+mod dlq_read;
+mod dlq_redact;
+mod dlq_redrive;
 mod intake;
+mod metrics;
+mod notifications;
 mod notify;
 mod notify_sim;
 mod observer;
 mod pipeline;
+mod replay;
+mod replay_fold;
 mod sim;
 mod tools;
 mod webhook_sim;
@@ -77,6 +86,16 @@ enum Command {
     Submit(tools::SubmitArgs),
     /// Show a dossier's state and history.
     Status(tools::StatusArgs),
+    /// Inspect the dead-letter topic: list (filters, --json), show one record with
+    /// personal data masked, or redrive records to their original topic once each.
+    Dlq(dlq::DlqArgs),
+    /// Rebuild dossiers' state from their event history and report (or, with --apply,
+    /// fix) every field where the dossier table differs.
+    Replay(replay::ReplayArgs),
+    /// Failed notifications: `requeue` sends them again with the same idempotency keys.
+    Notifications(notifications::NotificationsArgs),
+    /// Print the catalogue of every metric (`--markdown`: the content of ops/METRICS.md).
+    Metrics(metrics::MetricsArgs),
 }
 
 /// Options of `migrate`.
@@ -116,6 +135,10 @@ impl Cli {
             Command::Audit(a) => audit::run(a).await,
             Command::Submit(a) => tools::submit(a).await,
             Command::Status(a) => tools::status(a).await,
+            Command::Dlq(a) => dlq::run(a).await,
+            Command::Replay(a) => replay::run(a).await,
+            Command::Notifications(a) => notifications::run(a).await,
+            Command::Metrics(a) => metrics::run(a),
         }
     }
 }
