@@ -188,42 +188,12 @@ impl Sender for EmailSender {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, TimeZone, Utc};
-    use dossierflow_domain::Status;
     use uuid::Uuid;
 
-    use super::super::super::channel::Recipient;
-    use super::super::super::templates::MessageContext;
     use super::*;
 
     fn message() -> Message {
-        let at = Utc
-            .with_ymd_and_hms(2023, 3, 6, 7, 27, 45)
-            .single()
-            .expect("date");
-        Message {
-            id: Uuid::from_u128(3),
-            dossier_id: Uuid::from_u128(1),
-            dossier_code: Some("000.00.92.H55-230206-0001".into()),
-            procedure_code: "1.001193".into(),
-            status: Status::Received,
-            changed_at: at,
-            submitted_at: at,
-            due_at: None,
-            reason: None,
-            template: "received".into(),
-            context: MessageContext {
-                dossier_code: Some("000.00.92.H55-230206-0001".into()),
-                procedure_name: "Đăng ký khai sinh".into(),
-                status_name_vi: "Được tiếp nhận".into(),
-                due_date: NaiveDate::from_ymd_opt(2023, 3, 27),
-                ..MessageContext::default()
-            },
-            recipient: Recipient {
-                phone: None,
-                email: Some("an.nguyen@example.vn".into()),
-            },
-        }
+        super::super::test_support::message(3)
     }
 
     fn from() -> Mailbox {

@@ -20,6 +20,8 @@ mod http;
 mod national;
 mod portal_webhook;
 mod sms;
+#[cfg(test)]
+mod test_support;
 mod zalo;
 
 use std::sync::Arc;

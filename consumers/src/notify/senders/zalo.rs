@@ -155,40 +155,11 @@ impl Sender for ZaloSender {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeZone, Utc};
-    use dossierflow_domain::Status;
 
-    use super::super::super::channel::Recipient;
-    use super::super::super::templates::MessageContext;
     use super::*;
 
     fn message() -> Message {
-        let at = Utc
-            .with_ymd_and_hms(2023, 3, 6, 7, 27, 45)
-            .single()
-            .expect("date");
-        Message {
-            id: Uuid::from_u128(9),
-            dossier_id: Uuid::from_u128(1),
-            dossier_code: Some("000.00.92.H55-230206-0001".into()),
-            procedure_code: "1.001193".into(),
-            status: Status::Received,
-            changed_at: at,
-            submitted_at: at,
-            due_at: None,
-            reason: None,
-            template: "received".into(),
-            context: MessageContext {
-                dossier_code: Some("000.00.92.H55-230206-0001".into()),
-                procedure_name: "Đăng ký khai sinh".into(),
-                status_name_vi: "Được tiếp nhận".into(),
-                ..MessageContext::default()
-            },
-            recipient: Recipient {
-                phone: Some("0912345678".into()),
-                email: None,
-            },
-        }
+        super::super::test_support::message(9)
     }
 
     #[test]
@@ -198,7 +169,7 @@ mod tests {
         assert_eq!(req.phone, "84912345678");
         assert_eq!(req.template_id, "231456");
         assert_eq!(req.template_data["procedure_name"], "Đăng ký khai sinh");
-        assert!(!req.template_data.contains_key("due_date"));
+        assert_eq!(req.template_data["due_date"], "27/03/2023");
         assert_eq!(req.tracking_id, Uuid::from_u128(9));
         let req = zalo_request(&message(), &BTreeMap::new()).expect("request");
         assert_eq!(req.template_id, "received");
