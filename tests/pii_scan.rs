@@ -207,9 +207,6 @@ async fn no_full_id_number_reaches_the_log_the_database_or_the_notifications() {
 /// The rows that exist only while dossiers flow (see `pii_scan/inflight.rs`), sampled
 /// during a submission burst and scanned like the dump.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known leak, fix outside the tests: every `outbox` row of `dossier.submitted.v1` \
-            holds `payload.applicant.{id_number,full_name,birth_date}` in clear until the \
-            relay deletes it (producers/src/intake/store.rs, lib/runtime/src/outbox.rs)"]
 async fn no_full_id_number_sits_in_transient_rows_while_dossiers_flow() {
     require_broker();
     let db = TestDb::new();

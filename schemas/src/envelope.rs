@@ -16,6 +16,9 @@ pub const CONTENT_TYPE: &str = "application/json";
 pub trait Event: Serialize + DeserializeOwned {
     /// CloudEvents `type`, equal to the base topic name (e.g. `dossier.submitted.v1`).
     const TYPE: &'static str;
+    /// Whether the payload carries personal data: such events are sealed while they wait
+    /// in the outbox (see `outbox::append_sealed` in the runtime crate).
+    const SENSITIVE: bool = false;
     /// The dossier this event belongs to: the record key.
     fn dossier_id(&self) -> Uuid;
     /// The form kept in the dossier's event history. Events that carry personal data

@@ -41,6 +41,7 @@ pub struct SubmittedV1 {
 }
 impl Event for SubmittedV1 {
     const TYPE: &'static str = "dossier.submitted.v1";
+    const SENSITIVE: bool = true;
     fn dossier_id(&self) -> Uuid {
         self.dossier_id
     }

@@ -155,8 +155,10 @@ pub async fn start(
             c.outbox.clone(),
             shutdown.clone(),
         );
+        // Sealed outbox rows (events with personal data) are opened with the data keys.
+        let keys = Some(c.crypto.keyring()?);
         tasks.spawn(async move {
-            outbox::relay(pool, producer, metrics, outbox_args, token).await;
+            outbox::relay(pool, producer, metrics, outbox_args, keys, token).await;
             Ok(())
         });
     }

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::config::OutboxArgs;
+use crate::crypto::Keyring;
 use crate::telemetry::Metrics;
 
 /// Writes an event to the outbox and to the dossier's event history.
@@ -31,9 +32,49 @@ pub async fn append<T: Event>(
     topic: &str,
     event: &Envelope<T>,
 ) -> sqlx::Result<()> {
+    if T::SENSITIVE {
+        return Err(sqlx::Error::Protocol(format!(
+            "{} carries personal data: write it with outbox::append_sealed",
+            T::TYPE
+        )));
+    }
     let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    // The history keeps the redacted form; the outbox row (deleted once published)
-    // carries the full payload.
+    history(tx, event).await?;
+    insert(tx, event.id, topic, event, payload, None).await
+}
+
+/// Appends an event that carries personal data: the history keeps its redacted form,
+/// and the outbox row holds the payload sealed with AES-256-GCM under the active data key
+/// (the event id as associated data) until the relay opens and publishes it. Nothing
+/// personal lies in clear in the table, its backups or its WAL meanwhile.
+pub async fn append_sealed<T: Event>(
+    tx: &mut Transaction<'_, Postgres>,
+    topic: &str,
+    event: &Envelope<T>,
+    keys: &Keyring,
+) -> sqlx::Result<()> {
+    let plain = serde_json::to_vec(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let (key_id, blob) = keys
+        .seal(&plain, event.id.as_bytes())
+        .map_err(|e| sqlx::Error::Encode(e.into()))?;
+    history(tx, event).await?;
+    let placeholder = serde_json::json!({ "sealed": true });
+    insert(
+        tx,
+        event.id,
+        topic,
+        event,
+        placeholder,
+        Some((key_id, blob)),
+    )
+    .await
+}
+
+/// Adds the event to the dossier's history, in its redacted form.
+async fn history<T: Event>(
+    tx: &mut Transaction<'_, Postgres>,
+    event: &Envelope<T>,
+) -> sqlx::Result<()> {
     let history = event.data.history();
     sqlx::query(
         "INSERT INTO dossier_event (event_id, dossier_id, type, payload, occurred_at)
@@ -46,7 +87,7 @@ pub async fn append<T: Event>(
     .bind(event.time)
     .execute(&mut **tx)
     .await?;
-    insert(tx, event.id, topic, event, payload).await
+    Ok(())
 }
 
 /// Writes a delivery copy of an event to another topic (e.g. an agency's topic) under a
@@ -57,8 +98,14 @@ pub async fn append_copy<T: Event>(
     event: &Envelope<T>,
 ) -> sqlx::Result<Uuid> {
     let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    if T::SENSITIVE {
+        return Err(sqlx::Error::Protocol(format!(
+            "{} carries personal data: it is not copied to other topics",
+            T::TYPE
+        )));
+    }
     let id = Uuid::now_v7();
-    insert(tx, id, topic, event, payload).await?;
+    insert(tx, id, topic, event, payload, None).await?;
     Ok(id)
 }
 
@@ -68,10 +115,13 @@ async fn insert<T: Event>(
     topic: &str,
     event: &Envelope<T>,
     payload: serde_json::Value,
+    sealed: Option<(String, Vec<u8>)>,
 ) -> sqlx::Result<()> {
+    let (key_id, blob) = sealed.unzip();
     sqlx::query(
-        "INSERT INTO outbox (id, aggregatetype, aggregateid, type, topic, source, payload, occurred_at)
-         VALUES ($1, 'dossier', $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO outbox (id, aggregatetype, aggregateid, type, topic, source, payload, occurred_at,
+                             key_id, sealed)
+         VALUES ($1, 'dossier', $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
     .bind(event.key())
@@ -80,6 +130,8 @@ async fn insert<T: Event>(
     .bind(&event.source)
     .bind(payload)
     .bind(event.time)
+    .bind(key_id)
+    .bind(blob)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -94,6 +146,31 @@ struct Row {
     source: String,
     payload: serde_json::Value,
     occurred_at: DateTime<Utc>,
+    key_id: Option<String>,
+    sealed: Option<Vec<u8>>,
+}
+
+impl Row {
+    /// The record value: the payload, opened first when it was sealed.
+    fn value(&self, keys: Option<&Keyring>) -> anyhow::Result<Vec<u8>> {
+        match (&self.sealed, &self.key_id) {
+            (None, _) => Ok(self.payload.to_string().into_bytes()),
+            (Some(blob), Some(key_id)) => {
+                let keys = keys.ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "outbox row {} is sealed but this relay has no data keys",
+                        self.id
+                    )
+                })?;
+                keys.open(key_id, blob, self.id.as_bytes())
+                    .map_err(|e| anyhow::anyhow!("outbox row {} does not open: {e}", self.id))
+            }
+            (Some(_), None) => Err(anyhow::anyhow!(
+                "outbox row {} is sealed without a key id",
+                self.id
+            )),
+        }
+    }
 }
 
 /// Publishes outbox rows until `shutdown`, then drains what is left once.
@@ -102,6 +179,7 @@ pub async fn relay(
     producer: FutureProducer,
     metrics: Arc<Metrics>,
     args: OutboxArgs,
+    keys: Option<Keyring>,
     shutdown: CancellationToken,
 ) {
     let mut failures = 0u32;
@@ -112,7 +190,7 @@ pub async fn relay(
             measured = Some(Instant::now());
             measure_backlog(&pool, &metrics).await;
         }
-        match relay_once(&pool, &producer, args.outbox_batch).await {
+        match relay_once(&pool, &producer, args.outbox_batch, keys.as_ref()).await {
             Ok(n) => {
                 failures = 0;
                 metrics.outbox_published.inc_by(n as u64);
@@ -162,10 +240,15 @@ async fn measure_backlog(pool: &PgPool, metrics: &Metrics) {
 }
 
 /// One round: lock a batch, publish it, delete what was acknowledged.
-async fn relay_once(pool: &PgPool, producer: &FutureProducer, batch: i64) -> anyhow::Result<usize> {
+async fn relay_once(
+    pool: &PgPool,
+    producer: &FutureProducer,
+    batch: i64,
+    keys: Option<&Keyring>,
+) -> anyhow::Result<usize> {
     let mut tx = pool.begin().await?;
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, aggregateid, type, topic, source, payload, occurred_at FROM outbox
+        "SELECT id, aggregateid, type, topic, source, payload, occurred_at, key_id, sealed FROM outbox
          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(batch)
@@ -175,10 +258,12 @@ async fn relay_once(pool: &PgPool, producer: &FutureProducer, batch: i64) -> any
         tx.commit().await?;
         return Ok(0);
     }
+    // A row that does not open stops the round before anything is sent: it stays, in
+    // order, and the error (a key missing from this process's keyring) is reported.
     let values: Vec<Vec<u8>> = rows
         .iter()
-        .map(|r| r.payload.to_string().into_bytes())
-        .collect();
+        .map(|r| r.value(keys))
+        .collect::<anyhow::Result<_>>()?;
     let sends = rows.iter().zip(&values).map(|(row, value)| {
         let mut headers = OwnedHeaders::new();
         for (name, v) in attribute_headers(row.id, &row.source, &row.r#type, row.occurred_at) {

@@ -116,10 +116,12 @@ pub async fn accept(
         due_at: None,
         changed_at: now,
     };
-    outbox::append(
+    // The applicant's ID, name and birth date: sealed while the row waits for the relay.
+    outbox::append_sealed(
         &mut tx,
         &state.kafka.topic(topics::SUBMITTED),
         &Envelope::new(SOURCE, submitted),
+        &state.keys,
     )
     .await?;
     outbox::append(
