@@ -123,6 +123,35 @@ pub struct RetryArgs {
     /// then goes to the dead-letter topic.
     #[arg(long, env = "DOSSIER__RETRY__DELAYS", default_value = "10s,60s,300s", value_parser = parse_durations)]
     pub retry_delays: Durations,
+    /// Bad-deploy protection: a stage stops (exits non-zero, records stay in Kafka) when a
+    /// dead letter would make more than this share of its last records; 1 disables it.
+    #[arg(
+        long,
+        env = "DOSSIER__RETRY__DEAD_LETTER_MAX_RATIO",
+        default_value_t = 0.5
+    )]
+    pub dead_letter_max_ratio: f64,
+    /// How many recent records the bad-deploy protection remembers.
+    #[arg(
+        long,
+        env = "DOSSIER__RETRY__DEAD_LETTER_WINDOW",
+        default_value_t = 100
+    )]
+    pub dead_letter_window: usize,
+    /// Fewer recent records than this never stop a stage.
+    #[arg(long, env = "DOSSIER__RETRY__DEAD_LETTER_MIN", default_value_t = 20)]
+    pub dead_letter_min: usize,
+}
+
+impl RetryArgs {
+    /// The bad-deploy protection's limits.
+    pub fn dead_letter_limit(&self) -> crate::stage::DeadLetterLimit {
+        crate::stage::DeadLetterLimit {
+            window: self.dead_letter_window.max(1),
+            min_records: self.dead_letter_min.max(1),
+            max_ratio: self.dead_letter_max_ratio.clamp(0.0, 1.0),
+        }
+    }
 }
 
 /// A list of durations parsed from `10s,1m`.

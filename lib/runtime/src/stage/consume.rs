@@ -50,6 +50,7 @@ pub(super) async fn run<S: Stage>(
     let label = StageLabel { stage: S::NAME };
     let mut tasks = JoinSet::new();
     let mut paused = false;
+    let stop = ctx.guard.stop_token();
     loop {
         while let Some(done) = tasks.try_join_next() {
             if let Err(e) = done {
@@ -65,6 +66,7 @@ pub(super) async fn run<S: Stage>(
             ctx.metrics.stage_paused.get_or_create(&label).set(1);
             tokio::select! {
                 _ = ctx.shutdown.cancelled() => break,
+                _ = stop.cancelled() => break,
                 _ = tokio::time::sleep(wait.clamp(Duration::from_millis(50), Duration::from_millis(500))) => {}
                 // Keep polling (group membership); a record that still arrives waits in its task.
                 m = consumer.recv(), if permits.available_permits() > 0 => {
@@ -81,6 +83,7 @@ pub(super) async fn run<S: Stage>(
         }
         let msg = tokio::select! {
             _ = ctx.shutdown.cancelled() => break,
+            _ = stop.cancelled() => break,
             m = consumer.recv() => m,
         };
         dispatch(

@@ -19,6 +19,7 @@
 
 mod consume;
 mod forward;
+mod guard;
 pub mod offsets;
 mod process;
 
@@ -29,6 +30,8 @@ use dossierflow_schemas::{Envelope, Event};
 use rdkafka::producer::FutureProducer;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+
+pub use guard::{DeadLetterGuard, DeadLetterLimit};
 
 use crate::config::KafkaArgs;
 use crate::telemetry::Metrics;
@@ -121,6 +124,10 @@ pub struct StageContext {
     pub shutdown: CancellationToken,
     /// Delay of each retry topic, in order (`Deferred` records walk through them).
     pub retry_delays: Vec<Duration>,
+    /// Bad-deploy protection: when a stage stops instead of dead-lettering.
+    pub dead_letter_limit: DeadLetterLimit,
+    /// The running stage's guard (set by [`run`] for each stage).
+    pub guard: Arc<DeadLetterGuard>,
 }
 
 /// The retry topic of a stage at `level` (1-based).
@@ -131,6 +138,8 @@ pub fn retry_topic(kafka: &KafkaArgs, input_type: &str, stage: &str, level: usiz
 /// Runs a stage — its main consumer and, if it uses them, one delayed consumer per retry
 /// topic — until shutdown, then commits the stored offsets.
 pub async fn run<S: Stage>(stage: Arc<S>, ctx: StageContext) -> anyhow::Result<()> {
+    let mut ctx = ctx;
+    ctx.guard = Arc::new(DeadLetterGuard::new(ctx.dead_letter_limit));
     let mut loops = JoinSet::new();
     loops.spawn(consume::run(stage.clone(), ctx.clone(), 0));
     if stage.uses_retry_topics() {
@@ -148,6 +157,16 @@ pub async fn run<S: Stage>(stage: Arc<S>, ctx: StageContext) -> anyhow::Result<(
         if result.is_err() {
             ctx.shutdown.cancel();
         }
+    }
+    if ctx.guard.tripped() {
+        let l = ctx.dead_letter_limit;
+        anyhow::bail!(
+            "stage {} stopped: a dead letter would have made more than {:.0} % of its last {} records \
+             (bad-deploy protection; the records stay in Kafka, see --dead-letter-max-ratio)",
+            S::NAME,
+            l.max_ratio * 100.0,
+            l.window
+        );
     }
     result
 }

@@ -8,7 +8,7 @@ use dossierflow_schemas::{DecodeError, Envelope};
 use rdkafka::Message;
 use rdkafka::message::{Headers, OwnedMessage};
 
-use super::forward::{Failure, dead_letter, header, to_retry};
+use super::forward::{Failure, header, to_retry};
 use super::{Delivery, Stage, StageContext, StageError};
 use crate::telemetry::{StageLabel, StageOutcome};
 
@@ -37,7 +37,7 @@ pub(super) async fn process<S: Stage>(
                 DecodeError::WrongType { .. } => "wrong_type",
                 _ => "undecodable",
             };
-            return dead_letter::<S>(
+            return guarded_dead_letter::<S>(
                 ctx,
                 msg,
                 Failure {
@@ -67,7 +67,7 @@ pub(super) async fn process<S: Stage>(
                     message: &message,
                     attempts: level as u32 + 1,
                 };
-                return dead_letter::<S>(ctx, msg, f).await;
+                return guarded_dead_letter::<S>(ctx, msg, f).await;
             }
             Err(StageError::Deferred { reason, message }) => {
                 let f = Failure {
@@ -79,7 +79,7 @@ pub(super) async fn process<S: Stage>(
                 return if stage.uses_retry_topics() && next <= ctx.retry_delays.len() {
                     to_retry::<S>(ctx, msg, f, next).await
                 } else {
-                    dead_letter::<S>(ctx, msg, f).await
+                    guarded_dead_letter::<S>(ctx, msg, f).await
                 };
             }
             Err(StageError::Unavailable { retry_in }) => retry_in,
@@ -101,6 +101,7 @@ pub(super) async fn process<S: Stage>(
             _ = ctx.shutdown.cancelled() => return false,
         }
     };
+    ctx.guard.ok();
     ctx.metrics
         .stage_messages
         .get_or_create(&StageOutcome {
@@ -113,6 +114,24 @@ pub(super) async fn process<S: Stage>(
         .get_or_create(&StageLabel { stage: S::NAME })
         .observe(started.elapsed().as_secs_f64());
     true
+}
+
+/// Dead-letters the record unless the bad-deploy guard says the stage must stop: then
+/// the record is left unfinished (its offset is never stored) and the stage's loops end.
+async fn guarded_dead_letter<S: Stage>(
+    ctx: &StageContext,
+    msg: &OwnedMessage,
+    f: Failure<'_>,
+) -> bool {
+    if ctx.guard.allow_dead_letter() {
+        return super::forward::dead_letter::<S>(ctx, msg, f).await;
+    }
+    tracing::error!(
+        stage = S::NAME,
+        reason = f.reason,
+        "STOPPING: most recent records would be dead-lettered (bad-deploy protection); nothing more is dead-lettered and the records stay in Kafka"
+    );
+    false
 }
 
 /// Sleeps until the record's `retry_due_at` (epoch ms). Records of one retry topic are
