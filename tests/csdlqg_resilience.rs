@@ -142,8 +142,11 @@ async fn a_sixty_second_outage_loses_nothing_and_recovers_by_itself() {
     let before = sim_stats(&stack).await["requests"]
         .as_f64()
         .expect("requests");
-    // The rest of the 2,000 arrive during the outage.
-    submit(&stack, 1300, 22).await;
+    // The rest of the 2,000 arrive during the outage, while the circuit is watched (the
+    // time to open is measured from the outage, not from the end of the submissions).
+    let submission = submit(&stack, 1300, 22);
+    tokio::pin!(submission);
+    let mut submitted = false;
     let mut opened_after = None;
     let mut waiting_seen = 0;
     while outage_started.elapsed() < Duration::from_secs(60) {
@@ -151,7 +154,13 @@ async fn a_sixty_second_outage_loses_nothing_and_recovers_by_itself() {
             opened_after = Some(outage_started.elapsed());
         }
         waiting_seen = waiting_seen.max(verified(&pool).await.1);
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::select! {
+            _ = &mut submission, if !submitted => submitted = true,
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+    }
+    if !submitted {
+        submission.await;
     }
     let during = sim_stats(&stack).await["requests"]
         .as_f64()
