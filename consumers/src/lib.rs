@@ -23,6 +23,7 @@ pub mod deadlines;
 pub mod enrich;
 pub mod facts;
 pub mod notify;
+pub mod personal_data;
 pub mod route;
 pub mod verify;
 pub mod webhooks;

@@ -4,6 +4,7 @@ mod agency_tokens;
 mod agency_webhooks;
 mod audit;
 mod catalog;
+mod citizen_dossiers;
 mod components;
 mod csdlqg;
 mod deadlines;
@@ -14,6 +15,7 @@ mod dlq_read;
 mod dlq_redact;
 mod dlq_redrive;
 mod intake;
+mod keys;
 mod metrics;
 mod notifications;
 mod notify;
@@ -22,6 +24,7 @@ mod observer;
 mod pipeline;
 mod replay;
 mod replay_fold;
+mod retention;
 mod sim;
 mod tools;
 mod webhook_sim;
@@ -96,6 +99,14 @@ enum Command {
     Notifications(notifications::NotificationsArgs),
     /// Print the catalogue of every metric (`--markdown`: the content of ops/METRICS.md).
     Metrics(metrics::MetricsArgs),
+    /// Data-subject access: list the dossiers held for the CMND/CCCD read from standard
+    /// input (found by blind index; masked IDs only in the output).
+    CitizenDossiers(citizen_dossiers::CitizenDossiersArgs),
+    /// Data keys and blind-index keys: `rotate` moves every value to the active keys,
+    /// `status` counts rows per key id per table.
+    Keys(keys::KeysArgs),
+    /// Retention of CSDLQG-derived personal data: `run` deletes what is past its period.
+    Retention(retention::RetentionCmdArgs),
 }
 
 /// Options of `migrate`.
@@ -139,6 +150,9 @@ impl Cli {
             Command::Replay(a) => replay::run(a).await,
             Command::Notifications(a) => notifications::run(a).await,
             Command::Metrics(a) => metrics::run(a),
+            Command::CitizenDossiers(a) => citizen_dossiers::run(a).await,
+            Command::Keys(a) => keys::run(a).await,
+            Command::Retention(a) => retention::run(a).await,
         }
     }
 }

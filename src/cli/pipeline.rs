@@ -43,6 +43,8 @@ pub struct ProcessArgs {
     #[command(flatten)]
     pub deadlines: DeadlineArgs,
     #[command(flatten)]
+    pub retention: dossierflow_runtime::config::RetentionArgs,
+    #[command(flatten)]
     pub webhooks: super::agency_webhooks::WebhookArgs,
     #[command(flatten)]
     pub notify: super::notify::NotifyArgs,
@@ -130,10 +132,14 @@ pub async fn start(
     create_topics: bool,
 ) -> anyhow::Result<Running> {
     let c = &args.common;
+    c.kafka
+        .security
+        .validate()
+        .map_err(|e| anyhow::anyhow!("Kafka security settings: {e}"))?;
     let metrics = Metrics::new();
     let health = Health::default();
     telemetry::serve_admin(
-        c.telemetry.admin_addr,
+        dossierflow_runtime::admin::AdminAccess::from_args(&c.telemetry)?,
         metrics.clone(),
         health.clone(),
         shutdown.clone(),
@@ -143,9 +149,9 @@ pub async fn start(
     let facts = Facts::load(c.catalog_dir.as_deref())?;
     if create_topics {
         let names = topic_names(&c.kafka, c.retry.retry_delays.0.len(), &facts.catalog);
-        kafka::ensure_topics(brokers, &names, c.kafka.partitions).await?;
+        kafka::ensure_topics(brokers, &c.kafka.security, &names, c.kafka.partitions).await?;
     }
-    let producer = kafka::producer(brokers)?;
+    let producer = kafka::producer(brokers, &c.kafka.security)?;
     let mut tasks = JoinSet::new();
     {
         let (pool, producer, metrics, outbox_args, token) = (
@@ -280,6 +286,14 @@ pub async fn start(
             tick: args.deadlines.deadlines_tick,
         };
         tasks.spawn(scheduler.run(shutdown.clone()));
+        // The scheduler also deletes CSDLQG-derived data past its retention period.
+        let retention = dossierflow_consumers::personal_data::RetentionJob {
+            pool: pool.clone(),
+            policy: super::retention::retention_policy(&args.retention),
+            tick: args.retention.retention_tick,
+            metrics: Some(ctx.metrics.clone()),
+        };
+        tasks.spawn(retention.run(shutdown.clone()));
     }
     health.set_ready();
     Ok(Running {

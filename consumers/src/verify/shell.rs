@@ -96,7 +96,7 @@ impl Stage for Verify {
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }
-        upsert_dossier(&mut tx, d, &applicant).await?;
+        upsert_dossier(&mut tx, &self.keys, d, &applicant).await?;
         sqlx::query(
             "UPDATE dossier SET stage = $2, verification = $3, mismatch_fields = $4,
                     status = CASE WHEN $5 THEN 3 ELSE status END,
@@ -174,7 +174,7 @@ impl Verify {
             _ => None,
         };
         if let Some(reason) = waiting
-            && let Err(db) = mark_waiting(&self.pool, d, applicant, reason).await
+            && let Err(db) = mark_waiting(&self.pool, &self.keys, d, applicant, reason).await
         {
             return StageError::from(db);
         }
@@ -194,12 +194,13 @@ impl Verify {
 
 async fn mark_waiting(
     pool: &PgPool,
+    keys: &Keyring,
     d: &SubmittedV1,
     applicant: &Applicant,
     reason: &str,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    upsert_dossier(&mut tx, d, applicant).await?;
+    upsert_dossier(&mut tx, keys, d, applicant).await?;
     sqlx::query(
         "UPDATE dossier SET waiting_reason = $2, waiting_since = coalesce(waiting_since, now()), updated_at = now()
          WHERE id = $1 AND verification IS NULL",
@@ -233,16 +234,25 @@ async fn stage_record(
     Ok(())
 }
 
-/// The portal may publish straight to Kafka, so the dossier row may not exist yet.
+/// The portal may publish straight to Kafka, so the dossier row may not exist yet. Its
+/// ID is kept as the intake keeps it: sealed and blind-indexed, never in clear.
 async fn upsert_dossier(
     tx: &mut Transaction<'_, Postgres>,
+    keys: &Keyring,
     d: &SubmittedV1,
     applicant: &Applicant,
 ) -> sqlx::Result<()> {
     let contact = serde_json::json!({ "phone": d.applicant.phone, "email": d.applicant.email });
+    let id = applicant.id.as_str();
+    let crypto = |e| sqlx::Error::Encode(Box::new(e));
+    let (id_key, id_sealed) = keys
+        .seal(id.as_bytes(), d.dossier_id.as_bytes())
+        .map_err(crypto)?;
+    let (index_key, index) = keys.blind_index(id).map_err(crypto)?;
     sqlx::query(
-        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4)
-         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, right($7, 4)) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4,
+                              applicant_id_sealed, applicant_id_key_id, applicant_id_index, applicant_id_index_key)
+         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, right($7, 4), $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
     )
     .bind(d.dossier_id)
     .bind(&d.procedure_code)
@@ -250,7 +260,11 @@ async fn upsert_dossier(
     .bind(applicant.id.masked())
     .bind(contact)
     .bind(d.submitted_at)
-    .bind(applicant.id.as_str())
+    .bind(id)
+    .bind(id_sealed)
+    .bind(id_key)
+    .bind(index)
+    .bind(index_key)
     .execute(&mut **tx)
     .await?;
     Ok(())

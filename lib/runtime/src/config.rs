@@ -26,6 +26,9 @@ pub struct KafkaArgs {
     /// milliseconds or a duration such as `5s`; 0 disables them.
     #[arg(long = "kafka-stats-interval", env = "DOSSIER__KAFKA__STATS_INTERVAL", default_value = "5000", value_parser = parse_duration)]
     pub stats_interval: Duration,
+    /// Security protocol, SASL and CA settings applied to every Kafka client.
+    #[command(flatten)]
+    pub security: crate::kafka::KafkaSecurity,
 }
 
 impl KafkaArgs {
@@ -73,6 +76,14 @@ pub struct TelemetryArgs {
     /// Admin HTTP address serving `/metrics` and `/health` (port 0 picks a free port).
     #[arg(long, env = "DOSSIER__ADMIN__ADDR", default_value = "127.0.0.1:9464")]
     pub admin_addr: SocketAddr,
+    /// Scrapers allowed to read `/metrics`: `name:sha256(token)`, comma-separated (a list
+    /// separate from the portal clients'). Empty: `/metrics` is open, which only a
+    /// loopback address allows unless `--admin-allow-open`. `/health` is always open.
+    #[arg(long, env = "DOSSIER__ADMIN__TOKENS", default_value = "")]
+    pub admin_tokens: String,
+    /// Serve an open `/metrics` on a non-loopback address (the network restricts access).
+    #[arg(long, env = "DOSSIER__ADMIN__ALLOW_OPEN")]
+    pub admin_allow_open: bool,
 }
 
 /// Outbox relay tuning.
@@ -91,15 +102,30 @@ pub struct OutboxArgs {
 pub struct CryptoArgs {
     /// Data keys, `id:base64(32 bytes)` comma-separated; keep old ids to read old data.
     /// The default is a public development key: the process warns when it is in use.
-    #[arg(long, env = "DOSSIER__CRYPTO__KEYS", default_value = DEV_KEYS, hide_default_value = true)]
+    #[arg(long, env = "DOSSIER__CRYPTO__KEYS", default_value = DEV_KEYS, hide_default_value = true, hide_env_values = true)]
     pub data_keys: String,
     /// The key id new data is sealed with.
     #[arg(long, env = "DOSSIER__CRYPTO__ACTIVE_KEY", default_value = "dev")]
     pub data_key_active: String,
+    /// Blind-index keys (HMAC-SHA256 of the applicant's ID, for lookups by ID),
+    /// `id:base64(≥ 32 bytes)` comma-separated; keep old ids until `keys rotate` has
+    /// recomputed every index. Separate from the data keys and the audit key.
+    #[arg(long, env = "DOSSIER__CRYPTO__INDEX_KEYS", default_value = DEV_INDEX_KEYS, hide_default_value = true, hide_env_values = true)]
+    pub index_keys: String,
+    /// The index key id new blind indexes are computed with.
+    #[arg(
+        long,
+        env = "DOSSIER__CRYPTO__ACTIVE_INDEX_KEY",
+        default_value = "dev-index"
+    )]
+    pub index_key_active: String,
 }
 
 /// The public development key (never for production data).
 pub const DEV_KEYS: &str = "dev:ZG9zc2llcmZsb3ctbG9jYWwtZGV2LWtleS0wMDAwMDE=";
+
+/// The public development blind-index key (never for production data).
+pub const DEV_INDEX_KEYS: &str = "dev-index:ZG9zc2llcmZsb3ctbG9jYWwtZGV2LWluZGV4LTAwMDE=";
 
 impl CryptoArgs {
     /// The keyring, warning when the development key is active.
@@ -109,11 +135,35 @@ impl CryptoArgs {
                 "citizen data is sealed with the public DEVELOPMENT key: set DOSSIER__CRYPTO__KEYS in production"
             );
         }
-        Ok(crate::crypto::Keyring::parse(
-            &self.data_keys,
-            &self.data_key_active,
-        )?)
+        if self.index_keys == DEV_INDEX_KEYS {
+            tracing::warn!(
+                "blind indexes use the public DEVELOPMENT index key: set DOSSIER__CRYPTO__INDEX_KEYS in production"
+            );
+        }
+        Ok(
+            crate::crypto::Keyring::parse(&self.data_keys, &self.data_key_active)?
+                .with_index_keys(&self.index_keys, &self.index_key_active)?,
+        )
     }
+}
+
+/// Retention of CSDLQG-derived personal data (see `docs/personal-data.md`).
+#[derive(Debug, Clone, Args)]
+pub struct RetentionArgs {
+    /// How long after a dossier reached a final status (refused, withdrawn, stopped,
+    /// returned) its citizen data and sealed applicant ID are kept.
+    #[arg(long, env = "DOSSIER__RETENTION__CITIZEN_DATA_AFTER", default_value = "30d", value_parser = parse_duration)]
+    pub citizen_data_after: Duration,
+    /// Age after which a staged CSDLQG record the enrich stage never consumed is deleted,
+    /// whatever the dossier's status.
+    #[arg(long, env = "DOSSIER__RETENTION__STAGING_AFTER", default_value = "7d", value_parser = parse_duration)]
+    pub staging_after: Duration,
+    /// Time between two retention runs of the scheduler.
+    #[arg(long, env = "DOSSIER__RETENTION__TICK", default_value = "1h", value_parser = parse_duration)]
+    pub retention_tick: Duration,
+    /// Rows deleted per transaction.
+    #[arg(long, env = "DOSSIER__RETENTION__BATCH", default_value_t = 500)]
+    pub retention_batch: i64,
 }
 
 /// Retry topics of stages that defer records when a dependency keeps failing.
@@ -183,7 +233,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
+        "d" => n * 86_400.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h, d)")),
     };
     Ok(Duration::from_secs_f64(secs))
 }
@@ -198,6 +249,7 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("40"), Ok(Duration::from_millis(40)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("fast").is_err());
         assert_eq!(
@@ -217,6 +269,7 @@ mod tests {
             topic_prefix: "t1.".into(),
             partitions: 3,
             stats_interval: Duration::ZERO,
+            security: Default::default(),
         };
         assert_eq!(k.topic("dossier.submitted.v1"), "t1.dossier.submitted.v1");
         assert_eq!(k.group("verify"), "t1.dossierflow-verify");

@@ -145,6 +145,12 @@ const AUDIT_FAILURES: Spec = (
     "rows",
     "Lookup audit rows that could not be written",
 );
+const RETENTION_DELETED: Spec = (
+    Audit,
+    "dossier_retention_deleted_rows_total",
+    "rows",
+    "CSDLQG-derived rows deleted by retention (citizen data, staged records, sealed IDs)",
+);
 const OVERDUE: Spec = (
     Agencies,
     "dossier_overdue_dossiers",
@@ -224,6 +230,7 @@ impl Metrics {
             csdlqg_budget_exhausted: c.add(CSDLQG_BUDGET_EXHAUSTED, Counter::default()),
             csdlqg_cache_hits: c.add(CSDLQG_CACHE_HITS, Counter::default()),
             audit_failures: c.add(AUDIT_FAILURES, Counter::default()),
+            retention_deleted: c.add(RETENTION_DELETED, Counter::default()),
             overdue: c.add(OVERDUE, Family::default()),
             webhook_deliveries: c.add(WEBHOOK_DELIVERIES, Family::default()),
             webhook_queue_age: c.add(WEBHOOK_QUEUE_AGE, Family::default()),

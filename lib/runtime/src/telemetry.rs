@@ -87,6 +87,8 @@ pub struct Metrics {
     pub csdlqg_cache_hits: Counter,
     /// Lookup audit rows that could not be written.
     pub audit_failures: Counter,
+    /// Rows of CSDLQG-derived personal data deleted by the retention job.
+    pub retention_deleted: Counter,
     /// Dossiers past their due date and not finished, per agency.
     pub overdue: Family<AgencyLabel, Gauge>,
     /// Webhook deliveries per agency and outcome (`delivered`, `failed`, `dead_lettered`).

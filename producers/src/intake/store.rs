@@ -80,9 +80,16 @@ pub async fn accept(
     if let Some(channels) = &s.notify_channels {
         contact["channels"] = serde_json::to_value(channels)?;
     }
+    // The ID at rest: sealed (dossier id as associated data) and blind-indexed for
+    // lookups by ID (`dossierflow citizen-dossiers`), in this same transaction.
+    let (id_key, id_sealed) = state
+        .keys
+        .seal(s.id.as_str().as_bytes(), dossier_id.as_bytes())?;
+    let (index_key, index) = state.keys.blind_index(s.id.as_str())?;
     sqlx::query(
-        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4)
-         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, $7)",
+        "INSERT INTO dossier (id, procedure_code, status, stage, receiving_unit, applicant_id_masked, contact, submitted_at, applicant_id_last4,
+                              applicant_id_sealed, applicant_id_key_id, applicant_id_index, applicant_id_index_key)
+         VALUES ($1, $2, 1, 'submitted', $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(dossier_id)
     .bind(s.procedure_code.as_str())
@@ -91,6 +98,10 @@ pub async fn accept(
     .bind(contact)
     .bind(now)
     .bind(last4(s.id.as_str()))
+    .bind(id_sealed)
+    .bind(id_key)
+    .bind(index)
+    .bind(index_key)
     .execute(&mut *tx)
     .await?;
     let submitted = SubmittedV1 {
