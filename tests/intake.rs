@@ -66,6 +66,7 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
 
     let post = |body: String, ctype: &'static str| {
         http.post(&url)
+            .bearer_auth(common::PORTAL_TOKEN)
             .header("content-type", ctype)
             .body(body)
             .send()
@@ -133,6 +134,7 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
     // A valid submission, retried with the same key, is accepted once.
     let send = |body: Value| {
         http.post(&url)
+            .bearer_auth(common::PORTAL_TOKEN)
             .header("idempotency-key", "portal-req-1")
             .json(&body)
             .send()

@@ -72,6 +72,7 @@ fn scheduler(pool: &PgPool, metrics: &std::sync::Arc<Metrics>) -> Scheduler {
             topic_prefix: String::new(),
             partitions: 1,
             stats_interval: Duration::ZERO,
+            security: Default::default(),
         },
         metrics: metrics.clone(),
         tick: Duration::from_millis(200),

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use dossierflow_producers::generate::{Mix, generate};
-use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
+use dossierflow_producers::submit::{LOCAL_PORTAL_TOKEN, Outgoing, Sent, submit_all_as};
+use dossierflow_runtime::tokens::Secret;
 use dossierflow_runtime::{shutdown, telemetry};
 use rdkafka::mocking::MockCluster;
 use reqwest::Url;
@@ -37,6 +38,10 @@ pub struct RunArgs {
     /// How long `--demo` waits for every dossier to finish before giving up.
     #[arg(long, default_value = "10m", value_parser = dossierflow_runtime::config::parse_duration)]
     demo_timeout: Duration,
+    /// The portal token `--demo` submits with (one of `DOSSIER__INTAKE__PORTAL_TOKENS`);
+    /// the default is the local development token the default configuration admits.
+    #[arg(long = "demo-portal-token", env = "DOSSIER__SUBMIT__PORTAL_TOKEN", default_value = LOCAL_PORTAL_TOKEN, hide_env_values = true)]
+    portal_token: Secret,
 }
 
 pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
@@ -54,6 +59,11 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
     let brokers = match kafka.brokers.clone() {
         Some(b) => b,
         None => {
+            if !kafka.security.is_plaintext() {
+                anyhow::bail!(
+                    "DOSSIER__KAFKA__SECURITY_PROTOCOL is set but no --brokers: the embedded cluster speaks plaintext only"
+                );
+            }
             let cluster = MockCluster::new(1)
                 .map_err(|e| anyhow::anyhow!("cannot start the embedded Kafka cluster: {e}"))?;
             for name in &pipeline::topic_names(
@@ -111,6 +121,7 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
             timeout,
             embedded,
             catalog,
+            token: args.portal_token.clone(),
         };
         tokio::spawn(async move {
             match demo(plan, &pool).await {
@@ -132,6 +143,7 @@ struct Demo {
     timeout: Duration,
     embedded: bool,
     catalog: dossierflow_domain::Catalog,
+    token: Secret,
 }
 
 async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
@@ -143,6 +155,7 @@ async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
         timeout,
         embedded,
         catalog,
+        token,
     } = plan;
     let population = dossierflow_producers::generate::population(seed, size, &catalog);
     let items: Vec<Outgoing> = generate(
@@ -161,7 +174,8 @@ async fn demo(plan: Demo, pool: &PgPool) -> anyhow::Result<()> {
     let started = Instant::now();
     let since = chrono::Utc::now();
     let api = Url::parse(&format!("http://{addr}/"))?;
-    let submitter = tokio::spawn(async move { submit_all(&api, items, 32, false).await });
+    let submitter =
+        tokio::spawn(async move { submit_all_as(&api, token.expose(), items, 32, false).await });
     let mut last = 0i64;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;

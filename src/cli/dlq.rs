@@ -101,8 +101,11 @@ fn brokers(kafka: &KafkaArgs) -> anyhow::Result<String> {
 /// Reads the matching dead letters on a blocking thread.
 async fn read_matching(kafka: &KafkaArgs, filter: Filter) -> anyhow::Result<Vec<DlqRecord>> {
     let (brokers, topic) = (brokers(kafka)?, kafka.topic(topics::DEAD_LETTER));
-    tokio::task::spawn_blocking(move || dlq_read::read_all(&brokers, &topic, |r| filter.matches(r)))
-        .await?
+    let security = kafka.security.clone();
+    tokio::task::spawn_blocking(move || {
+        dlq_read::read_all(&brokers, &security, &topic, |r| filter.matches(r))
+    })
+    .await?
 }
 
 /// Runs `dlq <action>`.
@@ -140,9 +143,11 @@ pub async fn run(args: DlqArgs) -> anyhow::Result<()> {
         }
         Action::Show { id, kafka } => {
             let (brokers, topic) = (brokers(&kafka)?, kafka.topic(topics::DEAD_LETTER));
-            let shown = topic.clone();
-            let r = tokio::task::spawn_blocking(move || dlq_read::read_one(&brokers, &topic, id))
-                .await??;
+            let (shown, security) = (topic.clone(), kafka.security.clone());
+            let r = tokio::task::spawn_blocking(move || {
+                dlq_read::read_one(&brokers, &security, &topic, id)
+            })
+            .await??;
             print!("{}", show(&shown, &r));
             Ok(())
         }
@@ -156,7 +161,10 @@ pub async fn run(args: DlqArgs) -> anyhow::Result<()> {
             let pool = dossierflow_runtime::db::connect_and_migrate(&db).await?;
             let producer = match dry_run {
                 true => None,
-                false => Some(dossierflow_runtime::kafka::producer(&brokers(&kafka)?)?),
+                false => Some(dossierflow_runtime::kafka::producer(
+                    &brokers(&kafka)?,
+                    &kafka.security,
+                )?),
             };
             let dlq_topic = kafka.topic(topics::DEAD_LETTER);
             let c = dlq_redrive::redrive(&pool, producer.as_ref(), &dlq_topic, &records).await?;

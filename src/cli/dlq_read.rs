@@ -4,11 +4,12 @@
 
 use std::time::{Duration, Instant};
 
+use dossierflow_runtime::kafka::KafkaSecurity;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers};
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 
 use super::dlq_filter::{DlqRecord, RecordId};
 
@@ -21,9 +22,8 @@ const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// (no subscribe) and never committed to.
 const GROUP: &str = "dossierflow-dlq-tools-assign-only";
 
-fn reader(brokers: &str) -> anyhow::Result<BaseConsumer> {
-    ClientConfig::new()
-        .set("bootstrap.servers", brokers)
+fn reader(brokers: &str, security: &KafkaSecurity) -> anyhow::Result<BaseConsumer> {
+    dossierflow_runtime::kafka::client_config(brokers, security)?
         .set("group.id", GROUP)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
@@ -82,10 +82,11 @@ fn to_record(m: &BorrowedMessage<'_>) -> DlqRecord {
 /// and offset order, passed through `keep`. Progress goes to stderr on long reads.
 pub fn read_all(
     brokers: &str,
+    security: &KafkaSecurity,
     topic: &str,
     keep: impl Fn(&DlqRecord) -> bool,
 ) -> anyhow::Result<Vec<DlqRecord>> {
-    let c = reader(brokers)?;
+    let c = reader(brokers, security)?;
     let marks = watermarks(&c, topic)?;
     let total: i64 = marks.iter().map(|(_, low, high)| high - low).sum();
     let mut remaining: std::collections::HashMap<i32, i64> = marks
@@ -152,8 +153,13 @@ pub fn read_all(
 }
 
 /// The record at `id`, with a clear error when that offset holds none.
-pub fn read_one(brokers: &str, topic: &str, id: RecordId) -> anyhow::Result<DlqRecord> {
-    let c = reader(brokers)?;
+pub fn read_one(
+    brokers: &str,
+    security: &KafkaSecurity,
+    topic: &str,
+    id: RecordId,
+) -> anyhow::Result<DlqRecord> {
+    let c = reader(brokers, security)?;
     let marks = watermarks(&c, topic)?;
     let Some(&(_, low, high)) = marks.iter().find(|(p, _, _)| *p == id.partition) else {
         anyhow::bail!(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use dossierflow_producers::generate::{Mix, generate};
-use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
+use dossierflow_producers::submit::{LOCAL_PORTAL_TOKEN, Outgoing, Sent, submit_all_as};
 use dossierflow_runtime::config::DbArgs;
 use dossierflow_runtime::db;
 use reqwest::Url;
@@ -20,6 +20,15 @@ pub struct SubmitArgs {
         default_value = "http://127.0.0.1:8080/"
     )]
     api: Url,
+    /// The portal client's bearer token the intake API knows by its SHA-256 digest
+    /// (`DOSSIER__INTAKE__PORTAL_TOKENS`); the default is the local development token.
+    #[arg(
+        long,
+        env = "DOSSIER__SUBMIT__PORTAL_TOKEN",
+        default_value = LOCAL_PORTAL_TOKEN,
+        hide_env_values = true
+    )]
+    portal_token: dossierflow_runtime::tokens::Secret,
     /// A JSON file holding one submission object or an array of them.
     #[arg(
         long,
@@ -84,7 +93,8 @@ pub async fn submit(a: SubmitArgs) -> anyhow::Result<()> {
     };
     let total = items.len();
     eprintln!("sending {total} submission(s) to {}", a.api);
-    let results = submit_all(&a.api, items, a.concurrency, true).await?;
+    let results =
+        submit_all_as(&a.api, a.portal_token.expose(), items, a.concurrency, true).await?;
     let mut accepted = 0;
     for (i, r) in results.iter().enumerate() {
         match r {
@@ -177,7 +187,9 @@ pub async fn topics(a: TopicsArgs) -> anyhow::Result<()> {
     };
     let catalog = dossierflow_domain::Catalog::embedded()?;
     let names = super::pipeline::topic_names(&a.kafka, a.retry.retry_delays.0.len(), &catalog);
-    dossierflow_runtime::kafka::ensure_topics(brokers, &names, a.kafka.partitions).await?;
+    let security = &a.kafka.security;
+    dossierflow_runtime::kafka::ensure_topics(brokers, security, &names, a.kafka.partitions)
+        .await?;
     println!("{} topics present on {brokers}", names.len());
     Ok(())
 }

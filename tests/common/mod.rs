@@ -16,11 +16,15 @@ use uuid::Uuid;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_dossierflow");
 
+/// The portal token the default intake configuration admits (client `local-portal`);
+/// `POST /v1/dossiers` and `GET /v1/dossiers/{id}` need it.
+pub const PORTAL_TOKEN: &str = "local-portal-token";
+
 pub fn brokers() -> String {
     std::env::var("DOSSIER_TEST_BROKERS").unwrap_or_else(|_| "127.0.0.1:9092".into())
 }
 
-fn admin_url() -> String {
+pub fn admin_url() -> String {
     std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }

@@ -74,6 +74,7 @@ async fn malformed_receipts_get_400_and_leave_no_personal_data_in_the_log() {
         .expect("a dossier with a phone");
     let r = http
         .post(format!("{api}/v1/dossiers"))
+        .bearer_auth(common::PORTAL_TOKEN)
         .header("Idempotency-Key", &g.idempotency_key)
         .json(&g.body)
         .send()

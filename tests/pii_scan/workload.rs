@@ -69,6 +69,7 @@ fn serial() -> String {
 async fn post(http: &Client, url: &str, key: &str, body: &Value) -> (u16, Value, bool) {
     let r = http
         .post(url)
+        .bearer_auth(crate::common::PORTAL_TOKEN)
         .header("Idempotency-Key", key)
         .json(body)
         .send()

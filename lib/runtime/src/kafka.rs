@@ -5,7 +5,15 @@
 //! for that record is durable, and the background auto-commit then commits what was
 //! stored. Nothing here depends on a broker quirk: it runs on Apache Kafka, on nisshi
 //! and on librdkafka's in-process mock cluster. Stage consumers also emit librdkafka
-//! statistics for the consumer-lag metrics ([`crate::lag`]).
+//! statistics for the consumer-lag metrics ([`crate::lag`]). Every client starts from
+//! [`client_config`], which applies the security settings ([`KafkaSecurity`]: TLS,
+//! SASL/SCRAM) or refuses settings this build cannot speak.
+
+mod security;
+
+pub use security::{
+    KafkaSecurity, SaslMechanism, SecurityError, SecurityProtocol, builtin_features,
+};
 
 use std::time::Duration;
 
@@ -18,10 +26,19 @@ use rdkafka::producer::FutureProducer;
 
 use crate::lag::LagContext;
 
+/// The base of every client: bootstrap servers and the security settings.
+pub fn client_config(brokers: &str, security: &KafkaSecurity) -> anyhow::Result<ClientConfig> {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", brokers);
+    security
+        .apply(&mut config)
+        .map_err(|e| anyhow::anyhow!("Kafka security settings: {e}"))?;
+    Ok(config)
+}
+
 /// An idempotent producer (`acks=all`, lz4, small linger for batching).
-pub fn producer(brokers: &str) -> anyhow::Result<FutureProducer> {
-    ClientConfig::new()
-        .set("bootstrap.servers", brokers)
+pub fn producer(brokers: &str, security: &KafkaSecurity) -> anyhow::Result<FutureProducer> {
+    client_config(brokers, security)?
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("compression.type", "lz4")
@@ -32,8 +49,12 @@ pub fn producer(brokers: &str) -> anyhow::Result<FutureProducer> {
 }
 
 /// A group consumer that leaves offset storing to the caller.
-pub fn consumer(brokers: &str, group: &str) -> anyhow::Result<StreamConsumer> {
-    consumer_config(brokers, group)
+pub fn consumer(
+    brokers: &str,
+    security: &KafkaSecurity,
+    group: &str,
+) -> anyhow::Result<StreamConsumer> {
+    consumer_config(brokers, security, group)?
         .create()
         .map_err(|e| anyhow::anyhow!("cannot create Kafka consumer for {brokers}: {e}"))
 }
@@ -42,11 +63,12 @@ pub fn consumer(brokers: &str, group: &str) -> anyhow::Result<StreamConsumer> {
 /// `stats_interval` (none when zero) feeding the lag metrics of `context`.
 pub fn stage_consumer(
     brokers: &str,
+    security: &KafkaSecurity,
     group: &str,
     stats_interval: Duration,
     context: LagContext,
 ) -> anyhow::Result<StreamConsumer<LagContext>> {
-    let mut config = consumer_config(brokers, group);
+    let mut config = consumer_config(brokers, security, group)?;
     if !stats_interval.is_zero() {
         let ms = stats_interval.as_millis().max(1).to_string();
         config.set("statistics.interval.ms", ms);
@@ -56,10 +78,13 @@ pub fn stage_consumer(
         .map_err(|e| anyhow::anyhow!("cannot create Kafka consumer for {brokers}: {e}"))
 }
 
-fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
+fn consumer_config(
+    brokers: &str,
+    security: &KafkaSecurity,
+    group: &str,
+) -> anyhow::Result<ClientConfig> {
+    let mut config = client_config(brokers, security)?;
     config
-        .set("bootstrap.servers", brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "true")
         .set("auto.commit.interval.ms", "1000")
@@ -68,14 +93,18 @@ fn consumer_config(brokers: &str, group: &str) -> ClientConfig {
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000")
         .set("fetch.wait.max.ms", "50");
-    config
+    Ok(config)
 }
 
 /// Creates the topics that do not exist yet (replication 1 locally; production topics
 /// are provisioned by operators with their own replication factor).
-pub async fn ensure_topics(brokers: &str, names: &[String], partitions: i32) -> anyhow::Result<()> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
+pub async fn ensure_topics(
+    brokers: &str,
+    security: &KafkaSecurity,
+    names: &[String],
+    partitions: i32,
+) -> anyhow::Result<()> {
+    let admin: AdminClient<DefaultClientContext> = client_config(brokers, security)?
         .create()
         .map_err(|e| anyhow::anyhow!("cannot create Kafka admin client for {brokers}: {e}"))?;
     let topics: Vec<NewTopic<'_>> = names

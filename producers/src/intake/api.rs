@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::IntakeState;
 use super::agency_auth::AgencyTokenScheme;
+use super::auth::PortalTokenScheme;
 use super::store::{self, Stored};
 use super::validate::{FieldError, parse};
 
@@ -128,7 +129,7 @@ pub struct DossierView {
         super::CitizenDossierView,
         super::HistoryEntry
     )),
-    modifiers(&AgencyTokenScheme)
+    modifiers(&AgencyTokenScheme, &PortalTokenScheme)
 )]
 pub struct ApiDoc;
 

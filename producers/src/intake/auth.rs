@@ -1,14 +1,116 @@
-//! Portal clients' bearer tokens (stored as SHA-256 digests, compared in constant time)
-//! and the per-officer lookup rate limit.
+//! Portal clients' bearer tokens (stored as SHA-256 digests, compared in constant time),
+//! the middleware that requires one on the portal's endpoints, and the per-officer lookup
+//! rate limit.
+//!
+//! `POST /v1/dossiers` and `GET /v1/dossiers/{id}` pass through [`require_portal_client`]:
+//! a request without a bearer token, or with one no configured client holds, gets `401`
+//! with the API's JSON error body and `WWW-Authenticate: Bearer`; otherwise the handler
+//! runs inside a `portal_request` span naming the client (a configured name, never a
+//! token), and the name is available to handlers as the [`PortalClient`] extension.
+//! Several digests may carry the same client name, so a client's old and new token are
+//! both accepted while it rotates (see `docs/security.md`).
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
+use tracing::Instrument;
+
+use super::api::error;
 
 pub use dossierflow_runtime::tokens::BearerDigests as PortalAuth;
+
+/// The authenticated portal client of a request (its configured name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalClient(pub String);
+
+/// Middleware: admits only requests bearing a configured portal token.
+pub async fn require_portal_client(
+    State(auth): State<Arc<PortalAuth>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(client) = auth.authenticate(request.headers()) else {
+        tracing::info!(path = %request.uri().path(), "portal request refused: missing or unknown bearer token");
+        return unauthenticated();
+    };
+    let span = tracing::info_span!("portal_request", client = %client);
+    request.extensions_mut().insert(PortalClient(client));
+    next.run(request).instrument(span).await
+}
+
+/// `401` with the JSON error body and the `WWW-Authenticate` challenge.
+pub fn unauthenticated() -> Response {
+    let mut response = error(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "send Authorization: Bearer <portal token>",
+        vec![],
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// Declares the portal clients' bearer token in the OpenAPI document, requires it on
+/// the endpoints [`require_portal_client`] guards (and the citizen lookups, which check
+/// it themselves) and documents their `401`.
+pub struct PortalTokenScheme;
+
+/// The operations that require a portal token: (path, method).
+pub const PORTAL_OPERATIONS: [(&str, &str); 3] = [
+    ("/v1/dossiers", "post"),
+    ("/v1/dossiers/{id}", "get"),
+    ("/v1/citizen-lookups", "post"),
+];
+
+impl utoipa::Modify for PortalTokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+        };
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "portal_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        for (path, method) in PORTAL_OPERATIONS {
+            let Some(item) = openapi.paths.paths.get_mut(path) else {
+                continue;
+            };
+            let operation = match method {
+                "get" => item.get.as_mut(),
+                _ => item.post.as_mut(),
+            };
+            let Some(operation) = operation else { continue };
+            operation.security = Some(vec![SecurityRequirement::new(
+                "portal_token",
+                Vec::<String>::new(),
+            )]);
+            let unauthorized = ResponseBuilder::new()
+                .description("Missing or unknown portal token (`WWW-Authenticate: Bearer`)")
+                .content(
+                    "application/json",
+                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                )
+                .build();
+            operation
+                .responses
+                .responses
+                .entry("401".into())
+                .or_insert(unauthorized.into());
+        }
+    }
+}
 
 /// Lookups per minute allowed to each (portal client, officer).
 pub struct OfficerLimit {
@@ -35,50 +137,5 @@ impl OfficerLimit {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderMap;
-
-    fn bearer(token: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("header"),
-        );
-        h
-    }
-
-    #[test]
-    fn tokens_are_checked_against_their_digests() {
-        let spec = format!(
-            "portal:{},kiosk:{}",
-            PortalAuth::digest_hex("s3cret"),
-            PortalAuth::digest_hex("other")
-        );
-        let auth = PortalAuth::parse(&spec).expect("spec");
-        assert_eq!(
-            auth.authenticate(&bearer("s3cret")).as_deref(),
-            Some("portal")
-        );
-        assert_eq!(
-            auth.authenticate(&bearer("other")).as_deref(),
-            Some("kiosk")
-        );
-        assert_eq!(auth.authenticate(&bearer("s3cre")), None);
-        assert_eq!(auth.authenticate(&HeaderMap::new()), None);
-        assert!(PortalAuth::parse("portal:nothex").is_err());
-        assert!(PortalAuth::parse("portal").is_err());
-    }
-
-    #[test]
-    fn each_officer_has_its_own_quota() {
-        let limit = OfficerLimit::per_minute(2);
-        assert!(limit.check("p/a").is_ok());
-        assert!(limit.check("p/a").is_ok());
-        assert!(limit.check("p/a").is_err(), "third lookup in the minute");
-        assert!(
-            limit.check("p/b").is_ok(),
-            "another officer is not affected"
-        );
-    }
-}
+#[path = "auth_tests.rs"]
+mod tests;

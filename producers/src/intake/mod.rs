@@ -4,7 +4,8 @@
 //! key, `dossier.submitted.v1` and a status-1 event in the outbox) → `202` with the id.
 //! Nothing reaches Kafka unless that transaction committed; the outbox relay of any
 //! dossierflow process publishes it. `GET /v1/dossiers/{id}` reports progress without
-//! personal data. `/openapi.json` is generated from the handlers' annotations.
+//! personal data. Both require a portal client's bearer token (`auth`).
+//! `/openapi.json` is generated from the handlers' annotations.
 //!
 //! Agencies (bearer token issued by `dossierflow agency-token`) pull their routed
 //! dossiers from `GET /v1/agencies/{id}/dossiers` and report progress with
@@ -14,6 +15,7 @@
 pub mod agency_auth;
 mod api;
 pub mod auth;
+mod body;
 mod by_code;
 mod lookup;
 mod pull;
@@ -37,7 +39,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 pub use api::{AcceptedBody, ApiDoc, DossierView, ErrorBody, SubmissionBody};
-pub use auth::{OfficerLimit, PortalAuth};
+pub use auth::{OfficerLimit, PortalAuth, PortalClient};
 pub use by_code::{CitizenDossierView, HistoryEntry};
 pub use lookup::{LookupAnswer, LookupBody};
 pub use pull::{AgencyDossier, AgencyPage};
@@ -71,11 +73,20 @@ pub struct IntakeState {
     pub keys: Keyring,
 }
 
-/// The API routes.
+/// The API routes. Submissions and progress reads require a portal client's bearer
+/// token ([`auth::require_portal_client`]); the other endpoints carry their own
+/// credentials (agency tokens, ownership proofs, receipt tokens) or none (`/health`,
+/// `/openapi.json`).
 pub fn router(state: IntakeState) -> Router {
+    let portal = || {
+        axum::middleware::from_fn_with_state(state.portal_auth.clone(), auth::require_portal_client)
+    };
     Router::new()
-        .route("/v1/dossiers", post(api::submit))
-        .route("/v1/dossiers/{id}", get(api::get_dossier))
+        .route("/v1/dossiers", post(api::submit).route_layer(portal()))
+        .route(
+            "/v1/dossiers/{id}",
+            get(api::get_dossier).route_layer(portal()),
+        )
         .route("/v1/dossiers/by-code/{code}", get(by_code::by_code))
         .route(
             "/v1/dossiers/{code}/status",

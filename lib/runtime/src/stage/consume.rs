@@ -38,8 +38,13 @@ pub(super) async fn run<S: Stage>(
         (t, ctx.kafka.group(&format!("{}-retry-{level}", S::NAME)), 1)
     };
     let lag = LagContext::new(S::NAME, level == 0, ctx.metrics.clone());
-    let consumer =
-        crate::kafka::stage_consumer(&ctx.brokers, &group, ctx.kafka.stats_interval, lag)?;
+    let consumer = crate::kafka::stage_consumer(
+        &ctx.brokers,
+        &ctx.kafka.security,
+        &group,
+        ctx.kafka.stats_interval,
+        lag,
+    )?;
     let consumer = Arc::new(consumer);
     consumer
         .subscribe(&[&topic])
