@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::{Body, to_bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -80,8 +80,9 @@ fn explain(e: &serde_json::Error) -> String {
     }
 }
 
-/// Parses and checks a receipt body.
-fn parse(body: &[u8]) -> Result<(Uuid, Terminal, Option<String>), String> {
+/// Parses and checks a receipt body. Public only for the fuzz targets in `fuzz/`.
+#[doc(hidden)]
+pub fn parse(body: &[u8]) -> Result<(Uuid, Terminal, Option<String>), String> {
     let r: ReceiptBody = serde_json::from_slice(body).map_err(|e| explain(&e))?;
     let id = Uuid::parse_str(r.reference.trim())
         .map_err(|_| "reference must be the notification id (a UUID)".to_owned())?;
@@ -98,7 +99,7 @@ async fn receive(
     State(s): State<Receipts>,
     Path(channel): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(ch) = NotifyChannel::parse(&channel).filter(|c| c.has_receipts()) else {
         return answer(
@@ -138,6 +139,16 @@ async fn receive(
             "receipts must be sent as application/json",
         );
     }
+    // Read here rather than by an extractor, so that the token and the content type
+    // are checked first and an oversized body gets a JSON answer like every rejection.
+    let Ok(body) = to_bytes(body, MAX_RECEIPT_BYTES).await else {
+        count("rejected");
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            &format!("receipts are at most {MAX_RECEIPT_BYTES} bytes"),
+        );
+    };
     let (id, state, provider_ref) = match parse(&body) {
         Ok(p) => p,
         Err(reason) => {

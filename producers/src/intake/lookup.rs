@@ -42,6 +42,9 @@ pub struct LookupBody {
     pub birth_date: String,
 }
 
+/// The fields of a lookup body; any other is rejected as `unknown_field`.
+const FIELDS: &str = "actor unit procedure_code full_name id_number birth_date";
+
 /// The answer: the outcome, and the procedure's fields only when verified.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LookupAnswer {
@@ -63,16 +66,19 @@ pub struct LookupAnswer {
     params(("Authorization" = String, Header, description = "Bearer token of the portal client")),
     responses(
         (status = 200, description = "Looked up", body = LookupAnswer),
+        (status = 400, description = "Malformed JSON", body = super::ErrorBody),
         (status = 401, description = "Missing or unknown portal token", body = super::ErrorBody),
         (status = 403, description = "Procedure or officer not authorised for CSDLQG", body = super::ErrorBody),
-        (status = 422, description = "Invalid fields, all listed", body = super::ErrorBody),
+        (status = 413, description = "Body too large", body = super::ErrorBody),
+        (status = 415, description = "Not application/json", body = super::ErrorBody),
+        (status = 422, description = "Invalid or unknown fields, all listed", body = super::ErrorBody),
         (status = 429, description = "This officer's lookup rate is exceeded", body = super::ErrorBody),
         (status = 503, description = "CSDLQG unavailable: continue without prefill", body = super::ErrorBody),
     ))]
 pub async fn citizen_lookup(
     State(state): State<IntakeState>,
     headers: HeaderMap,
-    body: Json<serde_json::Value>,
+    body: axum::body::Body,
 ) -> Response {
     let Some(client) = state.portal_auth.authenticate(&headers) else {
         return error(
@@ -82,10 +88,14 @@ pub async fn citizen_lookup(
             vec![],
         );
     };
+    let body = match super::body::read_json(&headers, body, state.max_body_bytes).await {
+        Ok(v) => v,
+        Err(rejected) => return rejected,
+    };
     let Some(lookups) = state.lookups.clone() else {
         return unavailable("CSDLQG lookups are not configured on this intake", None);
     };
-    let (request, procedure) = match parse(&state, body.0) {
+    let (request, procedure) = match parse(&state, body) {
         Ok(parsed) => parsed,
         Err(fields) => {
             return error(
@@ -198,6 +208,7 @@ fn parse(
             message_vi: super::validate::vi_message(code),
         });
     };
+    super::body::known_fields_only(&body, FIELDS)?;
     let body: LookupBody = match serde_json::from_value(body) {
         Ok(b) => b,
         Err(e) => {

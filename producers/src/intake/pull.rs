@@ -5,6 +5,7 @@
 //! then id) is stable, so following `next_cursor` never skips nor repeats a dossier.
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,8 +22,9 @@ use super::api::error;
 pub const MAX_LIMIT: i64 = 200;
 const DEFAULT_LIMIT: i64 = 50;
 
-/// Query of the pull endpoint.
+/// Query of the pull endpoint. Unknown parameters are rejected (`400`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PullQuery {
     /// `next_cursor` of the previous page; absent for the first page.
     pub after: Option<String>,
@@ -84,14 +86,14 @@ type Row = (
     security(("agency_token" = [])),
     responses(
         (status = 200, body = AgencyPage),
-        (status = 400, description = "Bad cursor or limit", body = super::ErrorBody),
+        (status = 400, description = "Bad cursor, limit or unknown parameter", body = super::ErrorBody),
         (status = 401, description = "No or unknown token", body = super::ErrorBody),
         (status = 403, description = "Another agency's token", body = super::ErrorBody),
     ))]
 pub async fn pull(
     State(state): State<IntakeState>,
     Path(agency): Path<String>,
-    Query(q): Query<PullQuery>,
+    query: Result<Query<PullQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     match authorize(&state.pool, &headers, &agency).await {
@@ -99,6 +101,10 @@ pub async fn pull(
         Ok(Err(denied)) => return denied.response(),
         Err(e) => return unavailable(&e),
     }
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_query", e.body_text(), vec![]),
+    };
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return error(

@@ -7,7 +7,7 @@
 //! `Idempotency-Key` returns the first result without a second event.
 
 use axum::Json;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,11 +20,13 @@ use utoipa::ToSchema;
 use super::IntakeState;
 use super::agency_auth::caller;
 use super::api::error;
+use super::body::{read_json, unknown_fields};
 use super::pull::unavailable;
 use super::status_store::{Applied, apply};
 
-/// A status update as an agency sends it.
+/// A status update as an agency sends it. Unknown fields are rejected (`422`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusUpdateBody {
     /// `processing`, `supplement_requested`, `payment_requested`, `stopped`,
     /// `completed`, `returned`, `withdrawn` or `refused`.
@@ -108,10 +110,13 @@ pub fn validate(body: StatusUpdateBody) -> Result<Update, String> {
     security(("agency_token" = [])),
     responses(
         (status = 200, body = StatusUpdated),
+        (status = 400, description = "Malformed JSON", body = super::ErrorBody),
         (status = 401, body = super::ErrorBody), (status = 403, body = super::ErrorBody),
         (status = 404, body = super::ErrorBody),
+        (status = 413, description = "Body too large", body = super::ErrorBody),
+        (status = 415, description = "Not application/json", body = super::ErrorBody),
         (status = 409, description = "Transition not allowed; names both statuses", body = super::ErrorBody),
-        (status = 422, body = super::ErrorBody),
+        (status = 422, description = "Invalid or unknown fields", body = super::ErrorBody),
     ))]
 pub async fn update_status(
     State(state): State<IntakeState>,
@@ -142,19 +147,13 @@ async fn update_inner(
         Ok(Err(denied)) => return rejected(denied.response()),
         Err(e) => return (unavailable(&e), None),
     };
-    let Ok(bytes) = to_bytes(body, state.max_body_bytes).await else {
-        return rejected(unprocessable("the body is too large".into()));
+    let value = match read_json(headers, body, state.max_body_bytes).await {
+        Ok(v) => v,
+        Err(r) => return rejected(r),
     };
-    let update = match serde_json::from_slice::<StatusUpdateBody>(&bytes) {
-        Ok(b) => match validate(b) {
-            Ok(u) => u,
-            Err(m) => return rejected(unprocessable(m)),
-        },
-        Err(e) => {
-            return rejected(unprocessable(format!(
-                "the body is not a status update: {e}"
-            )));
-        }
+    let update = match parse_body(value) {
+        Ok(u) => u,
+        Err(r) => return rejected(r),
     };
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     if key.is_some_and(|k| k.is_empty() || k.len() > 200) {
@@ -204,6 +203,52 @@ async fn update_inner(
     }
 }
 
+/// Fields of a status update body.
+const FIELDS: [&str; 4] = ["status", "reason", "supplement_deadline", "officer"];
+
+/// The body as an update: unknown fields named, a supplement deadline that is no
+/// calendar date or already past (Vietnam time) refused, then [`validate`].
+#[allow(clippy::result_large_err)] // the error is the answer, built once per request
+fn parse_body(value: serde_json::Value) -> Result<Update, Response> {
+    if let Some(obj) = value.as_object() {
+        let unknown = unknown_fields(obj, &FIELDS);
+        if !unknown.is_empty() {
+            let msg = format!("{} unknown field(s)", unknown.len());
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_update",
+                msg,
+                unknown,
+            ));
+        }
+        if let Some(serde_json::Value::String(d)) = obj.get("supplement_deadline")
+            && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+        {
+            let msg = "supplement_deadline must be a calendar date, YYYY-MM-DD";
+            return Err(unprocessable(msg.into()));
+        }
+    }
+    let body: StatusUpdateBody = serde_json::from_value(value).map_err(|e| {
+        // serde's other data errors may quote a value: describe the shape instead.
+        let text = e.to_string();
+        unprocessable(if text.starts_with("missing field") {
+            format!("the body is not a status update: {text}")
+        } else {
+            "the body is not a status update: an object with the strings status and \
+             officer, and optionally reason and supplement_deadline"
+                .to_owned()
+        })
+    })?;
+    let update = validate(body).map_err(unprocessable)?;
+    let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+    if update.supplement_deadline.is_some_and(|d| d < today) {
+        return Err(unprocessable(format!(
+            "supplement_deadline is in the past (today is {today} in Vietnam)"
+        )));
+    }
+    Ok(update)
+}
+
 fn unprocessable(message: String) -> Response {
     error(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -214,35 +259,5 @@ fn unprocessable(message: String) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body(status: &str, deadline: Option<&str>) -> StatusUpdateBody {
-        StatusUpdateBody {
-            status: status.into(),
-            reason: Some("  ".into()),
-            supplement_deadline: deadline.map(|d| d.parse().expect("date")),
-            officer: " officer-7 ".into(),
-        }
-    }
-
-    #[test]
-    fn agency_statuses_are_checked() {
-        let u = validate(body("processing", None)).expect("valid");
-        assert_eq!(u.to, Status::Processing);
-        assert_eq!(u.officer, "officer-7");
-        assert_eq!(u.reason, None, "blank reasons are dropped");
-        assert_eq!(
-            validate(body("received", None)).map(|u| u.to),
-            Ok(Status::Received)
-        );
-        for bad in ["done", "Processing", ""] {
-            assert!(validate(body(bad, None)).is_err(), "{bad}");
-        }
-        assert!(validate(body("supplement_requested", Some("2026-12-01"))).is_ok());
-        assert!(validate(body("processing", Some("2026-12-01"))).is_err());
-        let mut b = body("completed", None);
-        b.officer = " ".into();
-        assert!(validate(b).is_err());
-    }
-}
+#[path = "status_update_tests.rs"]
+mod tests;
