@@ -4,7 +4,7 @@
 //! window) and records the `Idempotency-Key`: a second delivery with the same key is
 //! counted as a duplicate and answered 200. `POST /admin/config {"fail": true}` makes it
 //! answer 503 until `{"fail": false}`; `GET /admin/stats` returns
-//! `{received, duplicates, bad_signature, failed, dossiers}`.
+//! `{received, duplicates, bad_signature, failed, dossiers, agencies}`.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -49,6 +49,8 @@ struct Stats {
     failed: u64,
     /// Dossier ids of first receipts, in order.
     dossiers: Vec<String>,
+    /// The `agency_id` of each first receipt, in the same order.
+    agencies: Vec<String>,
 }
 
 #[derive(Default)]
@@ -121,11 +123,10 @@ async fn hook(State(sim): State<Sim>, headers: HeaderMap, body: axum::body::Byte
         return StatusCode::OK;
     }
     inner.stats.received += 1;
-    let dossier = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v["dossier_id"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    inner.stats.dossiers.push(dossier);
+    let body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    let field = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    inner.stats.dossiers.push(field("dossier_id"));
+    inner.stats.agencies.push(field("agency_id"));
     StatusCode::OK
 }
 

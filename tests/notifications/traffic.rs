@@ -18,7 +18,7 @@ use crate::feed;
 
 /// Citizen channels a submission asks for, from its body alone (the rule stated in the
 /// intake API docs: the chosen list, or SMS and e-mail where contact data exists).
-fn citizen_channels(body: &Value) -> Vec<&'static str> {
+pub fn citizen_channels(body: &Value) -> Vec<&'static str> {
     let a = &body["applicant"];
     let (phone, email) = (a.get("phone").is_some(), a.get("email").is_some());
     let chosen = a["notify_channels"]
