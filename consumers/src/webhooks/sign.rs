@@ -63,7 +63,13 @@ pub fn verify(
     if sigs.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - t).abs() > tolerance_s {
+    // `abs_diff`: `now - t` overflows for a timestamp near i64::MIN or MAX (found by the
+    // `webhook_signature` fuzz target); a negative tolerance accepts nothing, as before.
+    let stale = match u64::try_from(tolerance_s) {
+        Ok(tolerance) => now.abs_diff(t) > tolerance,
+        Err(_) => true,
+    };
+    if stale {
         return Err(SignatureError::Stale);
     }
     if sigs
@@ -117,6 +123,29 @@ mod tests {
                 verify(header, secret, body, now, 300),
                 Err(want),
                 "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        // Regression (fuzz target `webhook_signature`): `now - t` overflowed and panicked.
+        for header in [
+            "t=-9223372036854775808,v1=00",
+            "t=9223372036854775807,v1=00",
+        ] {
+            assert_eq!(
+                verify(header, b"s3cret", b"body", NOW, 300),
+                Err(SignatureError::Stale),
+                "{header}"
+            );
+        }
+        let h = signature_header(b"s3cret", NOW, b"body");
+        for now in [i64::MIN, i64::MAX] {
+            assert_eq!(
+                verify(&h, b"s3cret", b"body", now, 300),
+                Err(SignatureError::Stale),
+                "at {now}"
             );
         }
     }

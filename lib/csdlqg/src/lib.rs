@@ -38,8 +38,11 @@ pub mod procedure_map;
 pub mod resilience;
 pub mod sim;
 
-mod classify;
-mod wire;
+// Public only for the fuzz targets in `fuzz/` (hidden from the API docs).
+#[doc(hidden)]
+pub mod classify;
+#[doc(hidden)]
+pub mod wire;
 
 pub use client::{SoapClient, SoapConfig};
 pub use compare::{MismatchField, Outcome, compare};

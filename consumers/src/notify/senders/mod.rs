@@ -16,6 +16,9 @@
 //! timeout, no redirects).
 
 mod email;
+// Public only for the fuzz targets in `fuzz/` (hidden from the API docs).
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod national;
 mod portal_webhook;

@@ -107,12 +107,12 @@ pub fn national_body(msg: &Message, map: &NationalStatusMap) -> Option<NationalB
 }
 
 #[derive(Deserialize)]
-struct Answer {
+pub(super) struct Answer {
     error_code: serde_json::Value,
 }
 
 /// The outcome of a `2xx` answer's `error_code` (a string, or a number).
-fn outcome(answer: &Answer) -> Outcome {
+pub(super) fn outcome(answer: &Answer) -> Outcome {
     let code = match &answer.error_code {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => n.to_string(),

@@ -57,8 +57,8 @@ pub(crate) struct SmsRequest {
 }
 
 #[derive(Deserialize)]
-struct Accepted {
-    message_id: Option<String>,
+pub(super) struct Accepted {
+    pub(super) message_id: Option<String>,
 }
 
 /// Label value of an SMS encoding.

@@ -54,13 +54,13 @@ pub(crate) struct ZaloRequest {
 }
 
 #[derive(Deserialize)]
-struct Answer {
+pub(super) struct Answer {
     error: i64,
     data: Option<AnswerData>,
 }
 
 #[derive(Deserialize)]
-struct AnswerData {
+pub(super) struct AnswerData {
     msg_id: Option<String>,
 }
 
@@ -98,7 +98,7 @@ pub(crate) fn zalo_request(
 }
 
 /// The outcome of a `200` answer's `error` code.
-fn outcome(answer: Answer) -> Outcome {
+pub(super) fn outcome(answer: Answer) -> Outcome {
     match answer.error {
         0 => Outcome::Accepted {
             provider_ref: answer.data.and_then(|d| d.msg_id),

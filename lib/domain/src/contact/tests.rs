@@ -131,3 +131,19 @@ proptest! {
         prop_assert!(Email::parse(&doubled).is_err());
     }
 }
+
+#[test]
+fn an_address_that_lower_casing_lengthens_past_the_limit_is_refused() {
+    // Regression (fuzz target `domain_contact`): 173 bytes as typed, 257 once the domain
+    // is lower-cased; it was accepted, and its stored form then failed to parse back
+    // (`Email` deserialises through `parse`).
+    let typed = format!("a@{}.vn", "İ".repeat(84));
+    assert!(typed.len() <= MAX_EMAIL_LEN);
+    assert_eq!(Email::parse(&typed), Err(EmailError::TooLong));
+    // Within the limit once lower-cased, it is accepted and round-trips.
+    let short = format!("a@{}.vn", "İ".repeat(80));
+    let e = Email::parse(&short).unwrap();
+    assert_eq!(Email::parse(e.as_str()).unwrap(), e);
+    let json = serde_json::to_string(&e).unwrap();
+    assert_eq!(serde_json::from_str::<Email>(&json).unwrap(), e);
+}
