@@ -7,10 +7,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{BIN, Proc, TestDb, free_port, pipeline_env, require_broker};
-use rdkafka::ClientConfig;
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use common::kafka::{self, ce_headers, start_verify_only};
+use common::{BIN, TestDb, pipeline_env, require_broker};
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,38 +16,18 @@ async fn a_stage_that_would_dead_letter_everything_stops_instead() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let admin_port = free_port();
-    let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
-    // Never called: every record fails before a lookup.
-    env.push(("DOSSIER__CSDLQG__URL", "http://127.0.0.1:9/".into()));
-    env.push(("DOSSIER__RETRY__DEAD_LETTER_WINDOW", "20".into()));
-    env.push(("DOSSIER__RETRY__DEAD_LETTER_MIN", "10".into()));
-    let mut app = Proc::spawn(&["verify"], &env);
-    app.wait_ready(
-        &format!("http://127.0.0.1:{admin_port}/health"),
-        Duration::from_secs(60),
-    )
-    .await;
+    let limits = [
+        ("DOSSIER__RETRY__DEAD_LETTER_WINDOW", "20"),
+        ("DOSSIER__RETRY__DEAD_LETTER_MIN", "10"),
+    ];
+    // CSDLQG is never called: every record fails before a lookup.
+    let (mut app, _admin) = start_verify_only(&db, &prefix, &limits).await;
 
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .create()
-        .expect("producer");
+    let producer = kafka::producer();
     let topic = format!("{prefix}dossier.submitted.v1");
-    for i in 0..30 {
-        let headers = OwnedHeaders::new().insert(Header {
-            key: "ce_type",
-            value: Some("dossier.submitted.v1"),
-        });
-        let record = FutureRecord::to(&topic)
-            .key("bad")
-            .payload("{not json")
-            .headers(headers);
-        producer
-            .send(record, Duration::from_secs(10))
-            .await
-            .unwrap_or_else(|(e, _)| panic!("produce {i}: {e}"));
+    for _ in 0..30 {
+        let headers = ce_headers("dossier.submitted.v1");
+        kafka::send(&producer, &topic, "bad", headers, b"{not json").await;
     }
 
     // The stage stops by itself, with an error.
@@ -72,7 +50,7 @@ async fn a_stage_that_would_dead_letter_everything_stops_instead() {
     // Exactly the 9 dead letters the guard allowed; the other 21 records stay in Kafka.
     let out = std::process::Command::new(BIN)
         .args(["dlq", "list", "--json"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(pipeline_env(&db, &prefix))
         .output()
         .expect("dlq list");
     assert!(

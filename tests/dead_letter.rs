@@ -6,54 +6,20 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
-use rdkafka::ClientConfig;
+use common::kafka::{self, ce_headers, start_verify_only};
+use common::{TestDb, require_broker};
 use rdkafka::Message;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::message::OwnedHeaders;
 use uuid::Uuid;
-
-fn ce_headers(ty: &str) -> OwnedHeaders {
-    let id = Uuid::now_v7().to_string();
-    [
-        ("ce_specversion", "1.0"),
-        ("ce_id", id.as_str()),
-        ("ce_source", "/test"),
-        ("ce_type", ty),
-        ("ce_time", "2026-11-27T07:00:00Z"),
-        ("content-type", "application/json"),
-    ]
-    .into_iter()
-    .fold(OwnedHeaders::new(), |h, (key, v)| {
-        h.insert(Header {
-            key,
-            value: Some(v.as_bytes()),
-        })
-    })
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_records_are_dead_lettered_with_reasons() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let admin_port = free_port();
-    let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
-    // Never called: every record below fails before a lookup.
-    env.push(("DOSSIER__CSDLQG__URL", "http://127.0.0.1:9/".into()));
-    let mut app = Proc::spawn(&["verify"], &env);
-    app.wait_ready(
-        &format!("http://127.0.0.1:{admin_port}/health"),
-        Duration::from_secs(60),
-    )
-    .await;
-
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .create()
-        .expect("producer");
+    // CSDLQG is never called: every record below fails before a lookup.
+    let (mut app, admin) = start_verify_only(&db, &prefix, &[]).await;
+    let producer = kafka::producer();
     let topic = format!("{prefix}dossier.submitted.v1");
     let bad_applicant = serde_json::json!({
         "dossier_id": Uuid::now_v7(), "procedure_code": "1.001193", "submitted_at": "2026-11-27T07:00:00Z",
@@ -79,27 +45,13 @@ async fn invalid_records_are_dead_lettered_with_reasons() {
         ),
     ];
     for (key, headers, value) in cases {
-        producer
-            .send(
-                FutureRecord::to(&topic)
-                    .key(key)
-                    .payload(&value)
-                    .headers(headers),
-                Duration::from_secs(10),
-            )
-            .await
-            .expect("produce");
+        kafka::send(&producer, &topic, key, headers, value.as_bytes()).await;
     }
 
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .set("group.id", format!("{prefix}dlq-reader"))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .expect("consumer");
-    consumer
-        .subscribe(&[&format!("{prefix}dossier.dlq.v1")])
-        .expect("subscribe");
+    let consumer = common::kafka::reader(
+        &format!("{prefix}dlq-reader"),
+        &format!("{prefix}dossier.dlq.v1"),
+    );
     let mut classes: HashMap<String, String> = HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while classes.len() < 4 && Instant::now() < deadline {
@@ -139,7 +91,7 @@ async fn invalid_records_are_dead_lettered_with_reasons() {
     .collect();
     assert_eq!(classes, expected);
 
-    let metrics = reqwest::get(format!("http://127.0.0.1:{admin_port}/metrics"))
+    let metrics = reqwest::get(format!("{admin}/metrics"))
         .await
         .expect("get")
         .text()

@@ -7,9 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{TestDb, require_broker, start_app};
-use rdkafka::ClientConfig;
 use rdkafka::Message;
-use rdkafka::consumer::{Consumer, StreamConsumer};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -179,15 +177,10 @@ async fn bad_input_is_rejected_with_reasons_and_never_reaches_kafka() {
 }
 
 async fn submitted_keys(prefix: &str) -> Vec<String> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .set("group.id", format!("{prefix}test-reader"))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .expect("consumer");
-    consumer
-        .subscribe(&[&format!("{prefix}dossier.submitted.v1")])
-        .expect("subscribe");
+    let consumer = common::kafka::reader(
+        &format!("{prefix}test-reader"),
+        &format!("{prefix}dossier.submitted.v1"),
+    );
     let mut keys = vec![];
     let until = Instant::now() + Duration::from_secs(8);
     while Instant::now() < until {

@@ -7,12 +7,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Proc, TestDb, free_port, pipeline_env, require_broker};
+use common::kafka::{self, ce_headers, start_verify_only};
+use common::{TestDb, require_broker};
 use dossierflow_runtime::config::{DEV_INDEX_KEYS, DEV_KEYS};
 use dossierflow_runtime::crypto::Keyring;
-use rdkafka::ClientConfig;
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use uuid::Uuid;
 
 const ID: &str = "001203004567";
@@ -30,18 +28,8 @@ async fn a_dossier_published_to_kafka_is_stored_with_its_id_sealed_and_indexed()
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let admin_port = free_port();
-    let mut env = pipeline_env(&db, &prefix);
-    env.push(("DOSSIER__ADMIN__ADDR", format!("127.0.0.1:{admin_port}")));
     // CSDLQG is unreachable: the stage records the dossier and waits for it.
-    env.push(("DOSSIER__CSDLQG__URL", "http://127.0.0.1:9/".into()));
-    let mut verify = Proc::spawn(&["verify"], &env);
-    verify
-        .wait_ready(
-            &format!("http://127.0.0.1:{admin_port}/health"),
-            Duration::from_secs(60),
-        )
-        .await;
+    let (_verify, _admin) = start_verify_only(&db, &prefix, &[]).await;
 
     let dossier = Uuid::now_v7();
     let payload = serde_json::json!({
@@ -50,36 +38,9 @@ async fn a_dossier_published_to_kafka_is_stored_with_its_id_sealed_and_indexed()
         "applicant": {"full_name": "Đỗ Văn Hùng", "id_number": ID, "birth_date": "1990"}
     })
     .to_string();
-    let event_id = Uuid::now_v7().to_string();
-    let headers = [
-        ("ce_specversion", "1.0"),
-        ("ce_id", event_id.as_str()),
-        ("ce_source", "/portal"),
-        ("ce_type", "dossier.submitted.v1"),
-        ("ce_time", "2026-11-27T07:00:00Z"),
-        ("content-type", "application/json"),
-    ]
-    .into_iter()
-    .fold(OwnedHeaders::new(), |h, (key, v)| {
-        h.insert(Header {
-            key,
-            value: Some(v.as_bytes()),
-        })
-    });
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .create()
-        .expect("producer");
-    producer
-        .send(
-            FutureRecord::to(&format!("{prefix}dossier.submitted.v1"))
-                .key(&dossier.to_string())
-                .payload(&payload)
-                .headers(headers),
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("produce");
+    let headers = ce_headers("dossier.submitted.v1");
+    let topic = format!("{prefix}dossier.submitted.v1");
+    kafka::produce(&topic, &dossier.to_string(), headers, payload.as_bytes()).await;
 
     let pool = db.pool().await;
     let started = Instant::now();

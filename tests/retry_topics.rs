@@ -10,8 +10,7 @@ use common::{TestDb, headers_of, metric, require_broker, start_app, start_sim};
 use dossierflow_domain::Catalog;
 use dossierflow_producers::generate::{Mix, generate, population};
 use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::{ClientConfig, Message};
+use rdkafka::Message;
 use reqwest::Url;
 use serde_json::json;
 use uuid::Uuid;
@@ -86,15 +85,10 @@ async fn deferred_lookups_walk_the_retry_topics_then_the_dead_letter_topic() {
         .await,
         1.0
     );
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .set("group.id", format!("{prefix}dlq-reader"))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .expect("consumer");
-    consumer
-        .subscribe(&[&format!("{prefix}dossier.dlq.v1")])
-        .expect("subscribe");
+    let consumer = common::kafka::reader(
+        &format!("{prefix}dlq-reader"),
+        &format!("{prefix}dossier.dlq.v1"),
+    );
     let m = tokio::time::timeout(Duration::from_secs(20), consumer.recv())
         .await
         .expect("a DLQ record")

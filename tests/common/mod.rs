@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod kafka;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

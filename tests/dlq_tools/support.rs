@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use dossierflow_domain::{Catalog, Level};
 use dossierflow_producers::generate::population;
 use dossierflow_producers::submit::{Outgoing, Sent, submit_all};
-use rdkafka::ClientConfig;
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::message::OwnedHeaders;
 use reqwest::Url;
 use serde_json::json;
 use sqlx::PgPool;
@@ -16,42 +14,11 @@ use uuid::Uuid;
 
 use crate::common;
 
-/// CloudEvents binary-mode headers with a given event id.
-pub fn ce_headers(id: Uuid, ty: &str) -> OwnedHeaders {
-    let id = id.to_string();
-    [
-        ("ce_specversion", "1.0"),
-        ("ce_id", id.as_str()),
-        ("ce_source", "/test"),
-        ("ce_type", ty),
-        ("ce_time", "2026-11-27T07:00:00Z"),
-        ("content-type", "application/json"),
-    ]
-    .into_iter()
-    .fold(OwnedHeaders::new(), |h, (key, v)| {
-        h.insert(Header {
-            key,
-            value: Some(v.as_bytes()),
-        })
-    })
-}
+pub use crate::common::kafka::produce;
 
-/// Produces one raw record and waits for the acknowledgement.
-pub async fn produce(topic: &str, key: &str, headers: OwnedHeaders, value: &[u8]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .create()
-        .expect("producer");
-    producer
-        .send(
-            FutureRecord::to(topic)
-                .key(key)
-                .payload(value)
-                .headers(headers),
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("produce");
+/// CloudEvents 1.0 headers with a given event id.
+pub fn ce_headers(id: Uuid, ty: &str) -> OwnedHeaders {
+    crate::common::kafka::ce_headers_with("1.0", id, ty)
 }
 
 /// Runs `dossierflow <args>` with `env`; returns (success, stdout, stderr).

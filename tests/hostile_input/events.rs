@@ -5,14 +5,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use rdkafka::ClientConfig;
 use rdkafka::Message;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::Client;
 use uuid::Uuid;
 
+use crate::common::kafka;
 use crate::common::{self, TestDb, require_broker, start_app, start_sim};
 use crate::{submit_valid, wait_final};
 
@@ -67,49 +64,21 @@ fn cases(ty: &str) -> [Case; 3] {
     ]
 }
 
-fn headers(spec: &str, ty: &str) -> OwnedHeaders {
-    let id = Uuid::now_v7().to_string();
-    [
-        ("ce_specversion", spec),
-        ("ce_id", id.as_str()),
-        ("ce_source", "/hostile-test"),
-        ("ce_type", ty),
-        ("ce_time", "2026-11-27T07:00:00Z"),
-        ("content-type", "application/json"),
-    ]
-    .into_iter()
-    .fold(OwnedHeaders::new(), |h, (key, v)| {
-        h.insert(Header {
-            key,
-            value: Some(v.as_bytes()),
-        })
-    })
-}
-
 pub async fn dead_letters_unknown_versions_and_keeps_going() {
     require_broker();
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
     let sim = start_sim(31, 400, &[]).await;
     let mut app = start_app("run", &db, &prefix, Some(&sim), &[]).await;
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .create()
-        .expect("producer");
+    let producer = kafka::producer();
     // key → (stage, class, words)
     let mut want: HashMap<String, (&str, &str, &str)> = HashMap::new();
     for (stage, topic) in STAGES {
         for (case, spec, ty, payload, class, words) in cases(topic) {
             let key = format!("hostile-{stage}-{case}");
             let full_topic = format!("{prefix}{topic}");
-            let record = FutureRecord::to(&full_topic)
-                .key(&key)
-                .payload(payload)
-                .headers(headers(spec, &ty));
-            producer
-                .send(record, Duration::from_secs(10))
-                .await
-                .unwrap_or_else(|(e, _)| panic!("produce {key}: {e}"));
+            let headers = kafka::ce_headers_with(spec, Uuid::now_v7(), &ty);
+            kafka::send(&producer, &full_topic, &key, headers, payload.as_bytes()).await;
             want.insert(key, (stage, class, words));
         }
     }
@@ -131,15 +100,10 @@ pub async fn dead_letters_unknown_versions_and_keeps_going() {
         "the notify stage planned notifications after its dead letters"
     );
 
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", common::brokers())
-        .set("group.id", format!("{prefix}hostile-dlq-reader"))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .expect("consumer");
-    consumer
-        .subscribe(&[&format!("{prefix}dossier.dlq.v1")])
-        .expect("subscribe");
+    let consumer = common::kafka::reader(
+        &format!("{prefix}hostile-dlq-reader"),
+        &format!("{prefix}dossier.dlq.v1"),
+    );
     let mut seen: HashMap<String, (String, String, String)> = HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while seen.len() < want.len() && Instant::now() < deadline {
