@@ -3,6 +3,7 @@
 mod agency_tokens;
 mod agency_webhooks;
 mod audit;
+mod bench;
 mod catalog;
 mod citizen_dossiers;
 mod components;
@@ -107,6 +108,8 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Retention of CSDLQG-derived personal data: `run` deletes what is past its period.
     Retention(retention::RetentionCmdArgs),
+    /// Measure this machine's ceilings (broker, PostgreSQL) and write a report (issue #9).
+    Bench(bench::BenchArgs),
 }
 
 /// Options of `migrate`.
@@ -153,6 +156,7 @@ impl Cli {
             Command::CitizenDossiers(a) => citizen_dossiers::run(a).await,
             Command::Keys(a) => keys::run(a).await,
             Command::Retention(a) => retention::run(a).await,
+            Command::Bench(a) => bench::run(a).await,
         }
     }
 }
