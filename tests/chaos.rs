@@ -230,8 +230,13 @@ async fn nothing_is_lost_or_doubled_while_processes_broker_database_and_provider
         restarts: fleet.counts(),
     };
     let v = report::judge(&outcome, &pool, &brokers, &hook_url, &sim_n).await;
-    report::print(&outcome);
-    v.print_and_assert();
+    // Printed (shown with --nocapture or on failure) and kept in a file that
+    // `ops/stack test` prints, so CI logs show the table of every run.
+    let text = format!("{}{}", report::render(&outcome), v.render());
+    println!("{text}");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("chaos-report.md");
+    std::fs::write(&path, &text).expect("write the chaos report");
+    v.assert_all();
     fleet.stop();
     drop(hook);
 }

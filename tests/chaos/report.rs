@@ -115,29 +115,31 @@ pub async fn judge(
     v
 }
 
-/// The summary tables.
-pub fn print(o: &Outcome) {
-    println!("\n| fault | injected | total down (s) | worst time to healthy (s) |");
-    println!("|---|---:|---:|---:|");
+/// The summary tables, as Markdown.
+pub fn render(o: &Outcome) -> String {
+    let mut out =
+        String::from("\n| fault | injected | total down (s) | worst time to healthy (s) |\n");
+    out.push_str("|---|---:|---:|---:|\n");
     for (fault, t) in &o.tally {
-        println!(
-            "| {fault} | {} | {:.1} | {:.1} |",
+        out.push_str(&format!(
+            "| {fault} | {} | {:.1} | {:.1} |\n",
             t.count,
             t.down.as_secs_f64(),
             t.worst_recovery.as_secs_f64()
-        );
+        ));
     }
-    println!("\n| stage process | SIGKILLed by the test | exited by itself, restarted |");
-    println!("|---|---:|---:|");
+    out.push_str("\n| stage process | SIGKILLed by the test | exited by itself, restarted |\n");
+    out.push_str("|---|---:|---:|\n");
     for (stage, (killed, exited)) in &o.restarts {
-        println!("| {stage} | {killed} | {exited} |");
+        out.push_str(&format!("| {stage} | {killed} | {exited} |\n"));
     }
-    println!(
-        "\n{} dossiers; submissions took {:.0} s with {} retried attempts; chaos phase {:.0} s; drained {:.0} s after the last fault",
+    out.push_str(&format!(
+        "\n{} dossiers; submissions took {:.0} s with {} retried attempts; chaos phase {:.0} s; drained {:.0} s after the last fault\n",
         o.n,
         o.submitted.took.as_secs_f64(),
         o.submitted.retries,
         o.chaos_took.as_secs_f64(),
         o.drained.as_secs_f64()
-    );
+    ));
+    out
 }

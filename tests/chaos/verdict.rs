@@ -26,12 +26,18 @@ impl Verdict {
         self.0.push((name.to_owned(), value, true));
     }
 
-    /// Prints the table; fails the test if any check failed.
-    pub fn print_and_assert(&self) {
-        println!("\n| check | value | result |\n|---|---|---|");
+    /// The checks as a Markdown table.
+    pub fn render(&self) -> String {
+        let mut out = String::from("\n| check | value | result |\n|---|---|---|\n");
         for (name, value, ok) in &self.0 {
-            println!("| {name} | {value} | {} |", if *ok { "ok" } else { "FAIL" });
+            let result = if *ok { "ok" } else { "FAIL" };
+            out.push_str(&format!("| {name} | {value} | {result} |\n"));
         }
+        out
+    }
+
+    /// Fails the test if any check failed.
+    pub fn assert_all(&self) {
         let failed: Vec<&String> = self.0.iter().filter(|r| !r.2).map(|r| &r.0).collect();
         assert!(failed.is_empty(), "chaos checks failed: {failed:?}");
     }
