@@ -15,6 +15,9 @@ mod agency;
 mod common;
 #[path = "hostile_input/events.rs"]
 mod events;
+#[allow(dead_code)]
+#[path = "agency_api/feed.rs"]
+mod feed;
 #[path = "hostile_input/portal.rs"]
 mod portal;
 

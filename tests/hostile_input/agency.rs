@@ -6,21 +6,8 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::common::{self, TestDb};
+use crate::common::TestDb;
 use crate::{MAX_BODY, SMS_RECEIPT_TOKEN, field_codes, rejected};
-
-fn issue_token(db: &TestDb, agency: &str) -> String {
-    let out = std::process::Command::new(common::BIN)
-        .args(["agency-token", "--agency", agency])
-        .env("DOSSIER__DATABASE__URL", &db.url)
-        .output()
-        .expect("run agency-token");
-    assert!(out.status.success(), "agency-token failed: {out:?}");
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
 
 /// A routed dossier: its id, code and agency.
 async fn routed(pool: &PgPool) -> (Uuid, String, String) {
@@ -34,7 +21,7 @@ async fn routed(pool: &PgPool) -> (Uuid, String, String) {
 
 pub async fn check_status_updates(http: &Client, api: &str, db: &TestDb, pool: &PgPool) {
     let (id, code, agency) = routed(pool).await;
-    let token = issue_token(db, &agency);
+    let token = crate::feed::issue_token(db, &agency);
     let url = format!("{api}/v1/dossiers/{code}/status");
     let send = |url: String, body: String, ctype: Option<&str>, key: Option<String>| {
         let mut req = http.post(url).bearer_auth(&token).body(body);
@@ -117,7 +104,7 @@ pub async fn check_status_updates(http: &Client, api: &str, db: &TestDb, pool: &
 
 pub async fn check_pulls(http: &Client, api: &str, db: &TestDb, pool: &PgPool) {
     let (_, _, agency) = routed(pool).await;
-    let token = issue_token(db, &agency);
+    let token = crate::feed::issue_token(db, &agency);
     let pull = |query: &str, token: Option<&str>| {
         let mut req = http.get(format!("{api}/v1/agencies/{agency}/dossiers{query}"));
         if let Some(t) = token {

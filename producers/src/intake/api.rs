@@ -1,9 +1,9 @@
 //! Intake handlers, their wire types and the OpenAPI document.
 
 use axum::Json;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use dossierflow_runtime::telemetry::OutcomeLabel;
@@ -179,42 +179,11 @@ pub async fn submit(State(state): State<IntakeState>, headers: HeaderMap, body: 
 }
 
 async fn submit_inner(state: &IntakeState, headers: &HeaderMap, body: Body) -> Response {
-    let json_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json_type {
-        return error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send Content-Type: application/json",
-            vec![],
-        );
-    }
-    let Ok(bytes) = to_bytes(body, state.max_body_bytes).await else {
-        return error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body exceeds {} bytes", state.max_body_bytes),
-            vec![],
-        );
-    };
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!(
-                    "the body is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-                vec![],
-            );
-        }
-    };
+    let (bytes, value) =
+        match super::body::read_json_bytes(headers, body, state.max_body_bytes).await {
+            Ok(read) => read,
+            Err(answer) => return answer,
+        };
     let submission = match parse(&value, &state.catalog) {
         Ok(s) => s,
         Err(fields) => {

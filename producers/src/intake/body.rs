@@ -25,6 +25,16 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 
 /// Reads the body as JSON, or answers with the error response.
 pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Response> {
+    read_json_bytes(headers, body, limit).await.map(|(_, v)| v)
+}
+
+/// Like [`read_json`], also returning the bytes as received (the submission's
+/// idempotency check hashes them).
+pub async fn read_json_bytes(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<(axum::body::Bytes, Value), Response> {
     if !is_json(headers) {
         return Err(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -41,7 +51,7 @@ pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
             vec![],
         ));
     };
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let value = serde_json::from_slice(&bytes).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
             "malformed_json",
@@ -52,7 +62,8 @@ pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
             ),
             vec![],
         )
-    })
+    })?;
+    Ok((bytes, value))
 }
 
 /// One `unknown_field` error for every key of `obj` not in `known`, so that a typo in a
