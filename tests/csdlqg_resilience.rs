@@ -171,7 +171,9 @@ async fn a_sixty_second_outage_loses_nothing_and_recovers_by_itself() {
         .send()
         .await
         .expect("outage off");
-    let recovered_in = wait_verified(&pool, 2000, Duration::from_secs(60)).await;
+    // A bound on "recovers by itself", not a speed target (those live in `dossierflow
+    // bench`): downstream stages share the machine with verify while the backlog drains.
+    let recovered_in = wait_verified(&pool, 2000, Duration::from_secs(180)).await;
     let dead = metric(&stack, "dossier_dead_letters_total").await;
     let (_, still_waiting) = verified(&pool).await;
     println!(

@@ -171,6 +171,7 @@ pub async fn start(
     let ctx = StageContext {
         retry_delays: c.retry.retry_delays.0.clone(),
         dead_letter_limit: c.retry.dead_letter_limit(),
+        concurrency: c.retry.stage_concurrency.max(1),
         guard: Arc::new(stage::DeadLetterGuard::new(c.retry.dead_letter_limit())),
         brokers: brokers.to_owned(),
         kafka: c.kafka.clone(),

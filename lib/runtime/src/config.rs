@@ -166,9 +166,13 @@ pub struct RetentionArgs {
     pub retention_batch: i64,
 }
 
-/// Retry topics of stages that defer records when a dependency keeps failing.
+/// How stages handle records: concurrency, retry topics, bad-deploy protection.
 #[derive(Debug, Clone, Args)]
 pub struct RetryArgs {
+    /// Records a stage handles at once from its main topic (records of one dossier stay
+    /// in order). The verify stage uses `--csdlqg-max-in-flight` instead.
+    #[arg(long, env = "DOSSIER__STAGE__CONCURRENCY", default_value_t = 16)]
+    pub stage_concurrency: usize,
     /// Delay of each retry topic, comma-separated; a deferred record walks through them,
     /// then goes to the dead-letter topic.
     #[arg(long, env = "DOSSIER__RETRY__DELAYS", default_value = "10s,60s,300s", value_parser = parse_durations)]

@@ -92,7 +92,13 @@ fn consumer_config(
         .set("auto.offset.reset", "earliest")
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000")
-        .set("fetch.wait.max.ms", "50");
+        .set("fetch.wait.max.ms", "50")
+        // Bounded prefetch: librdkafka's defaults (100,000 records, 64 MiB) would let one
+        // idle stage hold tens of MiB of records it cannot handle yet. The stage loop takes
+        // a record only when it has room for it, so a full local queue stops fetching:
+        // back-pressure reaches the broker instead of memory.
+        .set("queued.min.messages", "2000")
+        .set("queued.max.messages.kbytes", "8192");
     Ok(config)
 }
 

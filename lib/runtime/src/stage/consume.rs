@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use super::keys::KeyOrder;
 use super::offsets::OffsetTracker;
 use super::process::process;
 use super::{Stage, StageContext, retry_topic};
@@ -30,7 +31,7 @@ pub(super) async fn run<S: Stage>(
         (
             ctx.kafka.topic(S::Input::TYPE),
             ctx.kafka.group(S::NAME),
-            stage.concurrency().max(1),
+            stage.concurrency().unwrap_or(ctx.concurrency).max(1),
         )
     } else {
         // Retry topics are FIFO by due time: one record at a time keeps them in order.
@@ -52,6 +53,7 @@ pub(super) async fn run<S: Stage>(
     tracing::info!(stage = S::NAME, %topic, %group, concurrency, "stage consumer started");
     let tracker = Arc::new(Mutex::new(OffsetTracker::default()));
     let permits = Arc::new(Semaphore::new(concurrency));
+    let order = Arc::new(KeyOrder::default());
     let label = StageLabel { stage: S::NAME };
     let mut tasks = JoinSet::new();
     let mut paused = false;
@@ -75,7 +77,7 @@ pub(super) async fn run<S: Stage>(
                 _ = tokio::time::sleep(wait.clamp(Duration::from_millis(50), Duration::from_millis(500))) => {}
                 // Keep polling (group membership); a record that still arrives waits in its task.
                 m = consumer.recv(), if permits.available_permits() > 0 => {
-                    dispatch(&stage, &ctx, &consumer, &tracker, &permits, &mut tasks, m, level).await;
+                    dispatch(&stage, &ctx, &consumer, &tracker, &permits, &order, &mut tasks, m, level).await;
                 }
             }
             continue;
@@ -92,7 +94,7 @@ pub(super) async fn run<S: Stage>(
             m = consumer.recv() => m,
         };
         dispatch(
-            &stage, &ctx, &consumer, &tracker, &permits, &mut tasks, msg, level,
+            &stage, &ctx, &consumer, &tracker, &permits, &order, &mut tasks, msg, level,
         )
         .await;
     }
@@ -131,6 +133,7 @@ async fn dispatch<S: Stage>(
     consumer: &Arc<StageConsumer>,
     tracker: &Arc<Mutex<OffsetTracker>>,
     permits: &Arc<Semaphore>,
+    order: &Arc<KeyOrder>,
     tasks: &mut JoinSet<()>,
     msg: Result<rdkafka::message::BorrowedMessage<'_>, rdkafka::error::KafkaError>,
     level: usize,
@@ -152,6 +155,8 @@ async fn dispatch<S: Stage>(
         .record_taken(msg.timestamp().to_millis(), now_ms);
     let (topic, partition, offset) = (msg.topic().to_owned(), msg.partition(), msg.offset());
     lock(tracker).start(&topic, partition, offset);
+    // Taken here, in offset order: a later record of the same dossier waits for this one.
+    let mut turn = order.enter(KeyOrder::chain_key(&topic, partition, msg.key()));
     let (stage, ctx, consumer, tracker) = (
         stage.clone(),
         ctx.clone(),
@@ -161,11 +166,14 @@ async fn dispatch<S: Stage>(
     let span = tracing::info_span!("message", stage = S::NAME, %topic, partition, offset);
     tasks.spawn(
         async move {
-            let done = process(&*stage, &ctx, &msg, level).await;
+            // An earlier record of this dossier was abandoned (shutdown): it comes back
+            // after the restart, and this one must come after it again.
+            let done = turn.ready().await && process(&*stage, &ctx, &msg, level).await;
             drop(permit);
             if !done {
                 return; // shutdown: leave it unfinished so its offset is never passed
             }
+            turn.finish();
             let store = lock(&tracker).finish(&topic, partition, offset);
             if let Some(o) = store
                 && let Err(e) = consumer.store_offset(&topic, partition, o)

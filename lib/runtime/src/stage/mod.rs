@@ -5,6 +5,8 @@
 //!   were handled (their transactions committed) or durably forwarded to a retry or
 //!   dead-letter topic, so a crash re-delivers and never skips; with `concurrency > 1`
 //!   many records are in flight and the stored offset never passes the lowest unfinished;
+//! - records with the same Kafka key (one dossier) are handled one after another in
+//!   offset order ([`keys`]), whatever the concurrency;
 //! - a transient failure (database down) is retried in process with exponential back-off
 //!   and jitter, holding the record;
 //! - while a dependency is unavailable ([`Stage::paused_for`], e.g. an open circuit) the
@@ -20,6 +22,7 @@
 mod consume;
 mod forward;
 mod guard;
+pub mod keys;
 pub mod offsets;
 mod process;
 
@@ -87,9 +90,11 @@ pub trait Stage: Send + Sync + 'static {
         event: &Envelope<Self::Input>,
         delivery: Delivery,
     ) -> Result<(), StageError>;
-    /// Records handled concurrently (1: strictly one after another).
-    fn concurrency(&self) -> usize {
-        1
+    /// Records handled concurrently from the main topic; `None` takes the process's
+    /// `--stage-concurrency`. Records with the same Kafka key are always handled one
+    /// after another, in offset order.
+    fn concurrency(&self) -> Option<usize> {
+        None
     }
     /// `Some(d)` while a dependency is known to be down: consumption pauses for about `d`.
     fn paused_for(&self) -> Option<Duration> {
@@ -128,6 +133,9 @@ pub struct StageContext {
     pub dead_letter_limit: DeadLetterLimit,
     /// The running stage's guard (set by [`run`] for each stage).
     pub guard: Arc<DeadLetterGuard>,
+    /// Records handled at once when the stage does not set its own
+    /// ([`Stage::concurrency`]).
+    pub concurrency: usize,
 }
 
 /// The retry topic of a stage at `level` (1-based).
