@@ -200,11 +200,11 @@ pub fn lookups_from(
         .map_err(|e| anyhow::anyhow!("--csdlqg-procedure-map: {e}"))?;
     let adapter: Arc<dyn PopulationRegistry> =
         Arc::new(ProcedureMap::new(adapter_from(args)?, map));
-    let observer = Arc::new(LookupTelemetry {
+    let observer = Arc::new(LookupTelemetry::new(
         pool,
-        key: AuditKey::from_secret(args.audit_key.as_bytes()),
-        metrics: metrics.clone(),
-    });
+        AuditKey::from_secret(args.audit_key.as_bytes()),
+        metrics.clone(),
+    ));
     let config = args.resilience.config();
     metrics
         .csdlqg_concurrency_limit

@@ -3,20 +3,29 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use dossierflow_audit::{AuditKey, LookupRecord};
+use dossierflow_audit::{AuditKey, GroupAppender, LookupRecord};
 use dossierflow_csdlqg::{AttemptEvent, BreakerState, CitizenRecord, LookupObserver};
 use dossierflow_runtime::telemetry::{Metrics, OutcomeLabel};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Appends one audit row per attempt and counts it.
+/// Appends one audit row per attempt (grouped with concurrent attempts into one
+/// transaction) and counts it.
 pub struct LookupTelemetry {
-    /// Where the audit chain lives.
-    pub pool: PgPool,
-    /// HMAC key for the searchable ID digest.
-    pub key: AuditKey,
+    /// Writes the audit chain.
+    pub audit: GroupAppender,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+}
+
+impl LookupTelemetry {
+    /// Telemetry whose audit rows go to `pool`, ID digests under `key`.
+    pub fn new(pool: PgPool, key: AuditKey, metrics: Arc<Metrics>) -> Self {
+        Self {
+            audit: GroupAppender::start(pool, key),
+            metrics,
+        }
+    }
 }
 
 /// Names (never values) of the fields a record delivered.
@@ -84,7 +93,7 @@ impl LookupObserver for LookupTelemetry {
             outcome: outcome.to_owned(),
             latency_ms: event.latency.as_millis().min(i32::MAX as u128) as i32,
         };
-        if let Err(e) = dossierflow_audit::append(&self.pool, &self.key, &record).await {
+        if let Err(e) = self.audit.append(record).await {
             self.metrics.audit_failures.inc();
             tracing::error!(error = %e, request_id = %req.request_id, "cannot append the lookup audit row");
         }

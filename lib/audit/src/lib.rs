@@ -18,7 +18,8 @@
 //!   the chain and reports the first row that does not match.
 //! - **One linear chain.** Appends from any number of tasks and processes are serialised by
 //!   a transaction-level advisory lock ([`APPEND_LOCK_KEY`]); `seq` is drawn under that
-//!   lock, so seq order is chain order. Rolled-back appends leave gaps in `seq`, which is
+//!   lock, so seq order is chain order. [`GroupAppender`] takes the lock once for all the
+//!   records that queued up meanwhile, so the lock bounds commits, not lookups. Rolled-back appends leave gaps in `seq`, which is
 //!   fine: the chain links rows by hash, not by number.
 //!
 //! Truncating the *end* of the chain cannot be seen from inside the table: keep the head
@@ -29,19 +30,22 @@
 //! - `key`: [`AuditKey`], ID masking and HMAC.
 //! - `record`: [`LookupRecord`], what a caller logs, and its validation.
 //! - `chain`: the canonical serialisation and [`row_hash`].
-//! - `store`: [`append`], [`find_by_id`], [`AuditRow`].
+//! - `store`: [`append`], [`append_many`], [`find_by_id`], [`AuditRow`].
+//! - `group`: [`GroupAppender`], which writes concurrent callers' records as one group.
 //! - `verify`: [`verify_chain`], [`ChainReport`].
 
 mod chain;
+mod group;
 mod key;
 mod record;
 mod store;
 mod verify;
 
 pub use chain::{CanonicalRow, GENESIS_HASH, row_hash};
+pub use group::GroupAppender;
 pub use key::{AuditKey, mask_id};
 pub use record::{CHANNEL_PIPELINE, CHANNEL_PORTAL_SYNC, LookupRecord};
-pub use store::{APPEND_LOCK_KEY, AuditRow, append, find_by_id};
+pub use store::{APPEND_LOCK_KEY, AuditRow, MAX_BATCH, append, append_many, find_by_id};
 pub use verify::{ChainReport, verify_chain};
 
 /// Why an audit operation failed. Messages name columns and rules, never values.
@@ -70,12 +74,27 @@ pub enum AuditError {
     /// The database refused or could not be reached.
     #[error("audit database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The group this record was written with failed (the database's error, as text:
+    /// every caller of the group gets a copy).
+    #[error("audit database error: {message}")]
+    Group {
+        /// The database error.
+        message: String,
+        /// Whether it was transient.
+        transient: bool,
+    },
+    /// The appender's writer task is gone (shutdown).
+    #[error("the audit appender has stopped")]
+    Stopped,
 }
 
 impl AuditError {
     /// Whether retrying later may succeed (the database is down or overloaded), as
     /// opposed to a bad record or a bug, which retrying cannot fix.
     pub fn is_transient(&self) -> bool {
+        if let Self::Group { transient, .. } = self {
+            return *transient;
+        }
         matches!(
             self,
             Self::Database(
@@ -84,6 +103,6 @@ impl AuditError {
                     | sqlx::Error::PoolClosed
                     | sqlx::Error::WorkerCrashed
             )
-        )
+        ) || matches!(self, Self::Stopped)
     }
 }

@@ -84,72 +84,121 @@ impl AuditRow {
 /// Appends one lookup attempt to the chain in its own transaction and returns its `seq`.
 ///
 /// Runs apart from any stage transaction on purpose: a lookup that happened is logged
-/// even if the stage later rolls back, and the global lock is held only for this append
-/// (lock, read the head, insert, commit — four statements).
+/// even if the stage later rolls back, and the global lock is held only for this append.
 pub async fn append(pool: &PgPool, key: &AuditKey, rec: &LookupRecord) -> Result<i64, AuditError> {
-    rec.validate()?;
-    let id_masked = mask_id(&rec.id_digits)?;
-    let id_hmac = key.id_hmac(&rec.id_digits)?;
+    let seqs = append_many(pool, key, std::slice::from_ref(rec)).await?;
+    seqs.first().copied().ok_or(AuditError::InvalidField {
+        field: "records",
+        rule: "one row was expected back",
+    })
+}
 
+/// Most rows written by one [`append_many`] statement (17 parameters each, far below
+/// PostgreSQL's 65,535).
+pub const MAX_BATCH: usize = 512;
+
+/// Appends several attempts, in the given order, as consecutive links of the chain in
+/// one transaction (one lock, one head read, one multi-row insert, one commit) and
+/// returns their `seq`s. Every record is validated first: one invalid record fails the
+/// call and nothing is written.
+pub async fn append_many(
+    pool: &PgPool,
+    key: &AuditKey,
+    recs: &[LookupRecord],
+) -> Result<Vec<i64>, AuditError> {
+    let mut prepared = Vec::with_capacity(recs.len());
+    for rec in recs {
+        rec.validate()?;
+        prepared.push((rec, mask_id(&rec.id_digits)?, key.id_hmac(&rec.id_digits)?));
+    }
+    let mut seqs = Vec::with_capacity(recs.len());
+    for chunk in prepared.chunks(MAX_BATCH) {
+        seqs.extend(append_chunk(pool, chunk).await?);
+    }
+    Ok(seqs)
+}
+
+async fn append_chunk(
+    pool: &PgPool,
+    chunk: &[(&LookupRecord, String, String)],
+) -> Result<Vec<i64>, AuditError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(APPEND_LOCK_KEY)
         .execute(&mut *tx)
         .await?;
     // A separate statement on purpose: under READ COMMITTED its snapshot is taken after
-    // the lock is granted, so it sees the previous holder's committed row. `seq` is drawn
-    // here, under the lock, so seq order is chain order.
-    let (seq, at, head): (i64, DateTime<Utc>, Option<String>) = sqlx::query_as(
+    // the lock is granted, so it sees the previous holder's committed rows. `seq`s are
+    // drawn here, under the lock, so seq order is chain order.
+    let (first, at, head): (i64, DateTime<Utc>, Option<String>) = sqlx::query_as(
         "SELECT nextval(pg_get_serial_sequence('lookup_audit', 'seq')), clock_timestamp(), \
                 (SELECT row_hash FROM lookup_audit ORDER BY seq DESC LIMIT 1)",
     )
     .fetch_one(&mut *tx)
     .await?;
-    let prev_hash = head.unwrap_or_else(|| GENESIS_HASH.to_owned());
-    let canonical = CanonicalRow {
-        seq,
-        at,
-        actor: &rec.actor,
-        unit: &rec.unit,
-        purpose_dossier: rec.dossier_id,
-        purpose_procedure: &rec.procedure,
-        channel: rec.channel,
-        request_id: &rec.request_id,
-        attempt: rec.attempt,
-        id_masked: &id_masked,
-        id_hmac: &id_hmac,
-        fields_requested: &rec.fields_requested,
-        fields_returned: &rec.fields_returned,
-        outcome: &rec.outcome,
-        latency_ms: rec.latency_ms,
-        prev_hash: &prev_hash,
-    };
-    let hash = row_hash(&canonical);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO lookup_audit ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-    )))
-    .bind(seq)
-    .bind(at)
-    .bind(&rec.actor)
-    .bind(&rec.unit)
-    .bind(rec.dossier_id)
-    .bind(&rec.procedure)
-    .bind(rec.channel)
-    .bind(&rec.request_id)
-    .bind(rec.attempt)
-    .bind(&id_masked)
-    .bind(&id_hmac)
-    .bind(&rec.fields_requested)
-    .bind(&rec.fields_returned)
-    .bind(&rec.outcome)
-    .bind(rec.latency_ms)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await?;
+    let mut seqs = vec![first];
+    if chunk.len() > 1 {
+        let more: Vec<(i64,)> = sqlx::query_as(
+            "SELECT nextval(pg_get_serial_sequence('lookup_audit', 'seq')) FROM generate_series(2, $1)",
+        )
+        .bind(chunk.len() as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        seqs.extend(more.into_iter().map(|(s,)| s));
+    }
+    let mut prev_hash = head.unwrap_or_else(|| GENESIS_HASH.to_owned());
+    let mut rows = Vec::with_capacity(chunk.len());
+    for ((rec, id_masked, id_hmac), &seq) in chunk.iter().zip(&seqs) {
+        let hash = row_hash(&CanonicalRow {
+            seq,
+            at,
+            actor: &rec.actor,
+            unit: &rec.unit,
+            purpose_dossier: rec.dossier_id,
+            purpose_procedure: &rec.procedure,
+            channel: rec.channel,
+            request_id: &rec.request_id,
+            attempt: rec.attempt,
+            id_masked,
+            id_hmac,
+            fields_requested: &rec.fields_requested,
+            fields_returned: &rec.fields_returned,
+            outcome: &rec.outcome,
+            latency_ms: rec.latency_ms,
+            prev_hash: &prev_hash,
+        });
+        rows.push((
+            seq,
+            *rec,
+            id_masked,
+            id_hmac,
+            std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        ));
+    }
+    let mut insert = sqlx::QueryBuilder::new(format!("INSERT INTO lookup_audit ({COLUMNS}) "));
+    insert.push_values(&rows, |mut b, (seq, rec, masked, hmac, prev, hash)| {
+        b.push_bind(*seq)
+            .push_bind(at)
+            .push_bind(&rec.actor)
+            .push_bind(&rec.unit)
+            .push_bind(rec.dossier_id)
+            .push_bind(&rec.procedure)
+            .push_bind(rec.channel)
+            .push_bind(&rec.request_id)
+            .push_bind(rec.attempt)
+            .push_bind(*masked)
+            .push_bind(*hmac)
+            .push_bind(&rec.fields_requested)
+            .push_bind(&rec.fields_returned)
+            .push_bind(&rec.outcome)
+            .push_bind(rec.latency_ms)
+            .push_bind(prev)
+            .push_bind(hash);
+    });
+    insert.build().execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(seq)
+    Ok(seqs)
 }
 
 /// Every lookup of one citizen, oldest first, found through `id_hmac` under `key`.
