@@ -1,5 +1,6 @@
 //! I/O shell of the notify stage.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,6 +13,7 @@ use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_runtime::telemetry::{ChannelLabel, Metrics};
 use dossierflow_schemas::{Envelope, NotificationV1, StatusV1, topics};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use super::channel::NotifyChannel;
 use super::handle::{Contact, plan};
@@ -107,42 +109,51 @@ impl Stage for Notify {
             &contact,
             &self.enabled,
         );
-        let mut queued = Vec::with_capacity(planned.len());
-        for p in &planned {
-            let inserted = sqlx::query(
-                "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template,
-                                           facts, template_version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-            )
-            .bind(p.id)
-            .bind(d.dossier_id)
-            .bind(event.id)
-            .bind(p.channel.as_str())
-            .bind(i16::from(d.status_code))
-            .bind(p.template)
-            .bind(&facts_json)
-            .bind(TEMPLATE_VERSION)
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() == 0 {
-                continue;
-            }
-            queued.push(p.channel.as_str());
-            let n = NotificationV1 {
-                notification_id: p.id,
-                dossier_id: d.dossier_id,
-                status_event_id: event.id,
-                channel: p.channel.as_str().to_owned(),
-                status_code: d.status_code,
-                template: p.template.to_owned(),
-            };
-            outbox::append(
-                &mut tx,
-                &self.kafka.topic(topics::NOTIFICATION),
-                &Envelope::new("/dossierflow/notify", n),
-            )
-            .await?;
-        }
+        // One statement for every channel's row; only rows new to the table (a replayed
+        // status event finds its rows there) get an outbox event.
+        let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
+        let channels: Vec<&str> = planned.iter().map(|p| p.channel.as_str()).collect();
+        let templates: Vec<&str> = planned.iter().map(|p| p.template).collect();
+        let inserted: Vec<(Uuid,)> = sqlx::query_as(
+            "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template,
+                                       facts, template_version)
+             SELECT p.id, $4, $5, p.channel, $6, p.template, $7, $8
+               FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS p(id, channel, template, ord)
+              ORDER BY p.ord
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&ids)
+        .bind(&channels)
+        .bind(&templates)
+        .bind(d.dossier_id)
+        .bind(event.id)
+        .bind(i16::from(d.status_code))
+        .bind(&facts_json)
+        .bind(TEMPLATE_VERSION)
+        .fetch_all(&mut *tx)
+        .await?;
+        let new: HashSet<Uuid> = inserted.into_iter().map(|(id,)| id).collect();
+        let queued: Vec<&str> = planned
+            .iter()
+            .filter(|p| new.contains(&p.id))
+            .map(|p| p.channel.as_str())
+            .collect();
+        let events: Vec<_> = planned
+            .iter()
+            .filter(|p| new.contains(&p.id))
+            .map(|p| {
+                let n = NotificationV1 {
+                    notification_id: p.id,
+                    dossier_id: d.dossier_id,
+                    status_event_id: event.id,
+                    channel: p.channel.as_str().to_owned(),
+                    status_code: d.status_code,
+                    template: p.template.to_owned(),
+                };
+                Envelope::new("/dossierflow/notify", n)
+            })
+            .collect();
+        outbox::append_all(&mut tx, &self.kafka.topic(topics::NOTIFICATION), &events).await?;
         tx.commit().await?;
         for channel in queued {
             self.metrics

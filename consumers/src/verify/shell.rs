@@ -18,7 +18,7 @@ use dossierflow_schemas::{Envelope, SubmittedV1, topics};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::handle::{Applicant, decide, parse_applicant};
+use super::handle::{Applicant, Decision, decide, parse_applicant};
 use crate::Facts;
 use crate::enrich::field_name;
 
@@ -96,20 +96,13 @@ impl Stage for Verify {
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }
-        upsert_dossier(&mut tx, &self.keys, d, &applicant).await?;
-        sqlx::query(
-            "UPDATE dossier SET stage = $2, verification = $3, mismatch_fields = $4,
-                    status = CASE WHEN $5 THEN 3 ELSE status END,
-                    waiting_reason = NULL, waiting_since = NULL, updated_at = now()
-             WHERE id = $1",
-        )
-        .bind(d.dossier_id)
-        .bind(decision.stage)
-        .bind(decision.verified.outcome.as_str())
-        .bind(&decision.verified.mismatched_fields)
-        .bind(decision.refusal.is_some())
-        .execute(&mut *tx)
-        .await?;
+        // The intake wrote the row in the transaction that published this event; a portal
+        // publishing straight to Kafka did not, and only then is the row created (and the
+        // ID sealed and indexed), with one statement fewer in the usual case.
+        if record_decision(&mut tx, d.dossier_id, &decision).await? == 0 {
+            insert_dossier(&mut tx, &self.keys, d, &applicant).await?;
+            record_decision(&mut tx, d.dossier_id, &decision).await?;
+        }
         if let (Some(record), None) = (&record, &decision.refusal) {
             stage_record(&mut tx, &self.keys, d.dossier_id, record).await?;
         }
@@ -132,8 +125,8 @@ impl Stage for Verify {
         Ok(())
     }
 
-    fn concurrency(&self) -> usize {
-        self.config.concurrency
+    fn concurrency(&self) -> Option<usize> {
+        Some(self.config.concurrency)
     }
 
     fn paused_for(&self) -> Option<Duration> {
@@ -200,7 +193,7 @@ async fn mark_waiting(
     reason: &str,
 ) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    upsert_dossier(&mut tx, keys, d, applicant).await?;
+    insert_dossier(&mut tx, keys, d, applicant).await?;
     sqlx::query(
         "UPDATE dossier SET waiting_reason = $2, waiting_since = coalesce(waiting_since, now()), updated_at = now()
          WHERE id = $1 AND verification IS NULL",
@@ -234,9 +227,33 @@ async fn stage_record(
     Ok(())
 }
 
+/// Writes the verification outcome on the dossier row; returns the rows updated (0 when
+/// the row does not exist).
+async fn record_decision(
+    tx: &mut Transaction<'_, Postgres>,
+    dossier_id: Uuid,
+    decision: &Decision,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE dossier SET stage = $2, verification = $3, mismatch_fields = $4,
+                status = CASE WHEN $5 THEN 3 ELSE status END,
+                waiting_reason = NULL, waiting_since = NULL, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(dossier_id)
+    .bind(decision.stage)
+    .bind(decision.verified.outcome.as_str())
+    .bind(&decision.verified.mismatched_fields)
+    .bind(decision.refusal.is_some())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// The portal may publish straight to Kafka, so the dossier row may not exist yet. Its
-/// ID is kept as the intake keeps it: sealed and blind-indexed, never in clear.
-async fn upsert_dossier(
+/// ID is kept as the intake keeps it: sealed and blind-indexed, never in clear. An existing
+/// row is left as it is.
+async fn insert_dossier(
     tx: &mut Transaction<'_, Postgres>,
     keys: &Keyring,
     d: &SubmittedV1,

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use dossierflow_schemas::{Envelope, Event, envelope::attribute_headers};
+use dossierflow_schemas::envelope::attribute_headers;
 use futures::future::join_all;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -26,116 +26,8 @@ use crate::config::OutboxArgs;
 use crate::crypto::Keyring;
 use crate::telemetry::Metrics;
 
-/// Writes an event to the outbox and to the dossier's event history.
-pub async fn append<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
-    topic: &str,
-    event: &Envelope<T>,
-) -> sqlx::Result<()> {
-    if T::SENSITIVE {
-        return Err(sqlx::Error::Protocol(format!(
-            "{} carries personal data: write it with outbox::append_sealed",
-            T::TYPE
-        )));
-    }
-    let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    history(tx, event).await?;
-    insert(tx, event.id, topic, event, payload, None).await
-}
-
-/// Appends an event that carries personal data: the history keeps its redacted form,
-/// and the outbox row holds the payload sealed with AES-256-GCM under the active data key
-/// (the event id as associated data) until the relay opens and publishes it. Nothing
-/// personal lies in clear in the table, its backups or its WAL meanwhile.
-pub async fn append_sealed<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
-    topic: &str,
-    event: &Envelope<T>,
-    keys: &Keyring,
-) -> sqlx::Result<()> {
-    let plain = serde_json::to_vec(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let (key_id, blob) = keys
-        .seal(&plain, event.id.as_bytes())
-        .map_err(|e| sqlx::Error::Encode(e.into()))?;
-    history(tx, event).await?;
-    let placeholder = serde_json::json!({ "sealed": true });
-    insert(
-        tx,
-        event.id,
-        topic,
-        event,
-        placeholder,
-        Some((key_id, blob)),
-    )
-    .await
-}
-
-/// Adds the event to the dossier's history, in its redacted form.
-async fn history<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
-    event: &Envelope<T>,
-) -> sqlx::Result<()> {
-    let history = event.data.history();
-    sqlx::query(
-        "INSERT INTO dossier_event (event_id, dossier_id, type, payload, occurred_at)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(event.id)
-    .bind(event.data.dossier_id())
-    .bind(&event.ty)
-    .bind(&history)
-    .bind(event.time)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Writes a delivery copy of an event to another topic (e.g. an agency's topic) under a
-/// new event id, without adding to the history.
-pub async fn append_copy<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
-    topic: &str,
-    event: &Envelope<T>,
-) -> sqlx::Result<Uuid> {
-    let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    if T::SENSITIVE {
-        return Err(sqlx::Error::Protocol(format!(
-            "{} carries personal data: it is not copied to other topics",
-            T::TYPE
-        )));
-    }
-    let id = Uuid::now_v7();
-    insert(tx, id, topic, event, payload, None).await?;
-    Ok(id)
-}
-
-async fn insert<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
-    topic: &str,
-    event: &Envelope<T>,
-    payload: serde_json::Value,
-    sealed: Option<(String, Vec<u8>)>,
-) -> sqlx::Result<()> {
-    let (key_id, blob) = sealed.unzip();
-    sqlx::query(
-        "INSERT INTO outbox (id, aggregatetype, aggregateid, type, topic, source, payload, occurred_at,
-                             key_id, sealed)
-         VALUES ($1, 'dossier', $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(event.key())
-    .bind(&event.ty)
-    .bind(topic)
-    .bind(&event.source)
-    .bind(payload)
-    .bind(event.time)
-    .bind(key_id)
-    .bind(blob)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+mod write;
+pub use write::{append, append_all, append_copy, append_sealed};
 
 #[derive(sqlx::FromRow)]
 struct Row {
