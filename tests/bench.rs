@@ -1,6 +1,8 @@
-//! System test of `dossierflow bench` against the real broker and PostgreSQL, with tiny
+//! System tests of `dossierflow bench` against the real broker and PostgreSQL, with tiny
 //! counts: every record produced is consumed (no timing is asserted), the PostgreSQL
-//! rows write every dossier, and the JSON report holds one section per part.
+//! rows write every dossier, the pipeline parts finish every dossier they submit with
+//! ordered latency percentiles and measured processes, and the JSON report holds the
+//! sections of each part.
 
 mod common;
 
@@ -91,5 +93,111 @@ fn bench_consumes_every_record_it_produces_and_writes_every_dossier() {
             "{created} left behind"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `bench` databases named in the progress lines no longer exist.
+fn assert_dropped(stderr: &str) {
+    let admin = admin_url();
+    let created: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("bench: creating and migrating database "))
+        .collect();
+    assert!(
+        !created.is_empty(),
+        "database names in the progress: {stderr}"
+    );
+    for name in created {
+        let check = Command::new("psql")
+            .args([&admin, "-tAc"])
+            .arg(format!(
+                "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+            ))
+            .output();
+        if let Ok(check) = check {
+            assert_eq!(
+                String::from_utf8_lossy(&check.stdout).trim(),
+                "0",
+                "{name} left behind"
+            );
+        }
+    }
+}
+
+#[test]
+fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process() {
+    require_broker();
+    let dir = std::env::temp_dir().join(format!("dfbench-test-{}", Uuid::new_v4().simple()));
+    let json = dir.join("report.json");
+    let admin = admin_url();
+    let server = admin.rsplit_once('/').expect("url has a database").0;
+    let prefix = format!("t{}.", Uuid::new_v4().simple());
+    let out = Command::new(BIN)
+        .args(["bench", "--only", "pipeline,csdlqg"])
+        .args(["--pipeline-rates", "20", "--pipeline-dossiers", "30"])
+        .args(["--csdlqg-dossiers", "20", "--csdlqg-latency", "50ms"])
+        .args(["--sim-population", "2000", "--partitions", "3"])
+        .args(["--time-limit", "180s"])
+        .args(["--brokers", &brokers(), "--topic-prefix", &prefix])
+        .args(["--pg-server", server])
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run dossierflow bench");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed: {stderr}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("== Full pipeline"), "{table}");
+    assert!(stderr.contains("bench: pipeline 20/s"), "{stderr}");
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
+    let sections = report["sections"].as_array().expect("sections");
+    let names: Vec<&str> = sections.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names, ["pipeline", "pipeline-processes", "csdlqg"]);
+
+    let rows = sections[0]["rows"].as_array().expect("pipeline rows");
+    assert_eq!(rows.len(), 1, "one step: 20/s");
+    let row = &rows[0];
+    assert_eq!(row["label"], "20/s");
+    assert_eq!(metric(row, "sent"), 30.0, "{row}");
+    assert_eq!(metric(row, "final"), 30.0, "every dossier finished: {row}");
+    assert_eq!(
+        metric(row, "notified"),
+        30.0,
+        "every outcome notified: {row}"
+    );
+    assert_eq!(metric(row, "cut short"), 0.0, "{row}");
+    assert!(metric(row, "done/s") > 0.0, "{row}");
+    for kind in ["routed", "notified"] {
+        let p = |q: &str| metric(row, &format!("{kind} {q}"));
+        assert!(p("p50") > 0.0, "{row}");
+        assert!(p("p50") <= p("p95") && p("p95") <= p("p99"), "{row}");
+    }
+
+    let procs = sections[1]["rows"].as_array().expect("process rows");
+    for stage in ["intake", "verify", "enrich", "route", "notify", "webhooks"] {
+        let row = procs
+            .iter()
+            .find(|r| r["label"] == format!("20/s: {stage}"))
+            .unwrap_or_else(|| panic!("no process row for {stage}: {procs:?}"));
+        assert!(metric(row, "CPU s") > 0.0, "{row}");
+        assert!(metric(row, "peak RSS MB") > 0.0, "{row}");
+        assert!(metric(row, "RSS MB") > 0.0, "{row}");
+    }
+
+    let rows = sections[2]["rows"].as_array().expect("csdlqg rows");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(metric(row, "dossiers"), 20.0, "{row}");
+    assert_eq!(metric(row, "verified"), 20.0, "{row}");
+    assert_eq!(metric(row, "C"), 32.0, "{row}");
+    assert_eq!(metric(row, "cut short"), 0.0, "{row}");
+    assert!(
+        metric(row, "verified/s") > 0.0 && metric(row, "ratio") > 0.0,
+        "{row}"
+    );
+
+    assert_dropped(&stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -94,7 +94,11 @@ pub async fn submit_all_as(
     Ok(results)
 }
 
-async fn send_one(client: &reqwest::Client, url: &Url, token: &str, item: &Outgoing) -> Sent {
+/// Posts one submission to `url` (the full `…/v1/dossiers` address) with the portal
+/// `token`, retrying connection errors and 5xx answers up to five times with the same
+/// idempotency key (200 ms × 2ⁿ apart). Used by [`submit_all_as`] and by callers that
+/// pace submissions themselves (`dossierflow bench`).
+pub async fn send_one(client: &reqwest::Client, url: &Url, token: &str, item: &Outgoing) -> Sent {
     let mut last = String::new();
     for attempt in 0..6u32 {
         if attempt > 0 {

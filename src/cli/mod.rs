@@ -108,7 +108,8 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Retention of CSDLQG-derived personal data: `run` deletes what is past its period.
     Retention(retention::RetentionCmdArgs),
-    /// Measure this machine's ceilings (broker, PostgreSQL) and write a report (issue #9).
+    /// Measure this machine's ceilings (broker, PostgreSQL) and the pipeline's throughput,
+    /// latency and resource use (full pipeline, slow CSDLQG); write a report (issue #9).
     Bench(bench::BenchArgs),
 }
 

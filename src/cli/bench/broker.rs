@@ -119,7 +119,7 @@ pub async fn run(plan: &BrokerPlan) -> anyhow::Result<Section> {
             rate_row(format!("produce+consume {short}"), n, got, secs, size, &t)
                 .metric("produced/s", n as f64 / produce_secs.max(1e-9)),
         );
-        cleanup(plan, &[topic, both]).await;
+        delete_topics(&plan.brokers, &plan.security, &[topic, both]).await;
     }
     Ok(section)
 }
@@ -269,13 +269,15 @@ async fn consume(
 }
 
 /// Deletes the bench topics (best effort: the broker keeps them in memory otherwise).
-async fn cleanup(plan: &BrokerPlan, topics: &[String]) {
+pub(super) async fn delete_topics(brokers: &str, security: &KafkaSecurity, topics: &[String]) {
     use rdkafka::admin::{AdminClient, AdminOptions};
     use rdkafka::client::DefaultClientContext;
-    let admin: Option<AdminClient<DefaultClientContext>> =
-        kafka::client_config(&plan.brokers, &plan.security)
-            .ok()
-            .and_then(|c| c.create().ok());
+    if topics.is_empty() {
+        return;
+    }
+    let admin: Option<AdminClient<DefaultClientContext>> = kafka::client_config(brokers, security)
+        .ok()
+        .and_then(|c| c.create().ok());
     let Some(admin) = admin else { return };
     let names: Vec<&str> = topics.iter().map(String::as_str).collect();
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));

@@ -22,6 +22,15 @@ pub fn counter() -> Counter {
 impl Progress {
     /// Prints `label` and each named counter (with its rate since the start) every second.
     pub fn start(label: String, counters: Vec<(&'static str, Counter)>) -> Self {
+        Self::with_gauges(label, counters, Vec::new())
+    }
+
+    /// Like [`Progress::start`], followed by `gauges`: current values, printed without a rate.
+    pub fn with_gauges(
+        label: String,
+        counters: Vec<(&'static str, Counter)>,
+        gauges: Vec<(&'static str, Counter)>,
+    ) -> Self {
         eprintln!("bench: {label} …");
         let task = tokio::spawn(async move {
             let started = Instant::now();
@@ -36,6 +45,11 @@ impl Progress {
                         let n = c.load(Ordering::Relaxed);
                         format!("{name} {n} ({:.0}/s)", n as f64 / secs)
                     })
+                    .chain(
+                        gauges
+                            .iter()
+                            .map(|(name, g)| format!("{name} {}", g.load(Ordering::Relaxed))),
+                    )
                     .collect();
                 eprintln!("bench:   {label} {:.0}s: {}", secs, parts.join(", "));
             }

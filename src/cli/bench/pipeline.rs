@@ -1,0 +1,253 @@
+//! Part c: the full pipeline as separate processes ([`super::stack`]: intake, verify,
+//! enrich, route, notify, webhooks; CSDLQG simulator at zero latency, notification
+//! providers and agency webhooks simulated), fed by the bench at maximum rate and at
+//! fixed rates ([`super::load`]). Per step: throughput, submit→routed and
+//! submit→notified percentiles ([`super::outcome`]), and CPU and memory per process
+//! ([`super::procstat`]).
+
+use std::time::{Duration, Instant};
+
+use dossierflow_domain::Catalog;
+use dossierflow_producers::generate::{Mix, population};
+use dossierflow_producers::submit::Outgoing;
+use uuid::Uuid;
+
+use super::load::{self, Load, Rate};
+use super::outcome::{self, percentile};
+use super::procstat::{Meter, Usage, clock_tick};
+use super::progress::{Progress, counter};
+use super::report::{Row, Section};
+use super::routed::routed_times;
+use super::stack::{SEED, Stack, StackPlan};
+
+/// The stage processes, in the order a dossier crosses them.
+pub const STAGES: [&str; 6] = ["intake", "verify", "enrich", "route", "notify", "webhooks"];
+/// Dossiers sent and completed before the first step, not counted.
+const WARM_UP: usize = 10;
+/// Applicants refused by CSDLQG (unknown, wrong birth date), as the chaos test's portal.
+const MIX: Mix = Mix {
+    unknown: 0.02,
+    wrong_birth: 0.03,
+};
+
+/// Settings of part c.
+#[derive(Debug, Clone)]
+pub struct PipelinePlan {
+    /// Where the stack runs.
+    pub stack: StackPlan,
+    /// One step per rate, in order.
+    pub rates: Vec<Rate>,
+    /// Dossiers per step.
+    pub dossiers: usize,
+    /// Submissions in flight at most.
+    pub concurrency: usize,
+    /// Upper bound of each step (submission and completion).
+    pub time_limit: Duration,
+}
+
+/// Starts the stack, runs the warm-up and every step, stops the stack; returns the
+/// latency section and the per-process section.
+pub async fn run(plan: &PipelinePlan) -> anyhow::Result<Vec<Section>> {
+    let mut stack = Stack::create(plan.stack.clone(), "pipeline").await?;
+    let result = steps(plan, &mut stack).await;
+    stack.finish(result.is_ok()).await;
+    result
+}
+
+async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Section>> {
+    stack.start_csdlqg_sim(Duration::ZERO, None)?;
+    stack.start_providers().await?;
+    for stage in STAGES {
+        stack.start_stage(stage, &[])?;
+    }
+    eprintln!("bench: waiting for the simulators and stages to be healthy");
+    stack.wait_healthy().await?;
+    let catalog = Catalog::embedded()?;
+    let pop = population(SEED, plan.stack.population, &catalog);
+    let (tick, tick_read) = clock_tick();
+    let (mut lat, mut procs) = sections(plan, stack, tick, tick_read);
+
+    let items = load::dossiers(&pop, &catalog, WARM_UP, SEED + 1_000, MIX);
+    let warm = step(plan, stack, items, None, "warm-up", tick).await?;
+    if !warm.complete {
+        anyhow::bail!("the pipeline did not finish the warm-up dossiers within --time-limit");
+    }
+    let mut behind: Vec<Uuid> = Vec::new();
+    for (i, rate) in plan.rates.iter().enumerate() {
+        if !behind.is_empty() {
+            // The previous step was cut short: let it drain (not measured) first.
+            let (done, open) = (counter(), counter());
+            let until = Instant::now() + plan.time_limit;
+            if !outcome::wait_done(&stack.pool, &behind, until, &done, &open).await? {
+                lat.notes.push(format!(
+                    "step {} started while the previous one was still draining",
+                    rate.label()
+                ));
+            }
+        }
+        let items = load::dossiers(&pop, &catalog, plan.dossiers, SEED + 1 + i as u64, MIX);
+        let s = step(plan, stack, items, rate.per_second(), &rate.label(), tick).await?;
+        behind = if s.complete { Vec::new() } else { s.ids };
+        lat.rows.push(s.row);
+        for u in s.usage {
+            procs.rows.push(usage_row(&rate.label(), &u, s.secs));
+        }
+    }
+    Ok(vec![lat, procs])
+}
+
+/// One step's outcome.
+struct Step {
+    row: Row,
+    usage: Vec<Usage>,
+    secs: f64,
+    complete: bool,
+    ids: Vec<Uuid>,
+}
+
+async fn step(
+    plan: &PipelinePlan,
+    stack: &mut Stack,
+    items: Vec<Outgoing>,
+    rate: Option<f64>,
+    label: &str,
+    tick: f64,
+) -> anyhow::Result<Step> {
+    stack.children.check_alive()?;
+    let meter = Meter::start(stack.targets().0, tick);
+    let deadline = Instant::now() + plan.time_limit;
+    let (sent, finished, open) = (counter(), counter(), counter());
+    let progress = Progress::with_gauges(
+        format!("pipeline {label}"),
+        vec![("accepted", sent.clone()), ("final", finished.clone())],
+        vec![("open work", open.clone())],
+    );
+    let load = Load {
+        rate,
+        concurrency: plan.concurrency,
+        deadline,
+    };
+    let submitted = load::submit(&stack.api, items, &load, &sent).await?;
+    let ids: Vec<Uuid> = submitted.accepted.keys().copied().collect();
+    let complete = outcome::wait_done(&stack.pool, &ids, deadline, &finished, &open).await?;
+    let (secs, usage) = meter.finish();
+    drop(progress);
+    stack.children.check_alive()?;
+    let topic = format!("{}dossier.routed.v1", plan.stack.prefix);
+    let routed = routed_times(
+        &plan.stack.brokers,
+        &plan.stack.security,
+        &topic,
+        Duration::from_secs(60),
+    )
+    .await?;
+    let l = outcome::latencies(&stack.pool, &submitted.accepted, &routed).await?;
+    let span = ((l.last_finish_ms - submitted.first_ms) / 1000.0).max(1e-9);
+    // The target rate is in the label; at `max` nothing lags by definition.
+    let mut row = Row::new(label)
+        .metric("sent", submitted.accepted.len() as f64)
+        .metric("sent/s", submitted.rate())
+        .metric("lag ms", submitted.max_lag_ms);
+    let not_accepted = submitted.rejected + submitted.failed;
+    if not_accepted + submitted.unsent > 0 {
+        row = row
+            .metric("not accepted", not_accepted as f64)
+            .metric("unsent", submitted.unsent as f64);
+    }
+    row = row
+        .metric("final", l.finished as f64)
+        .metric("notified", l.notified as f64)
+        .metric("secs", if l.finished > 0 { span } else { 0.0 })
+        .metric(
+            "done/s",
+            if l.finished > 0 {
+                l.finished as f64 / span
+            } else {
+                0.0
+            },
+        );
+    for (name, v) in [("routed", &l.to_routed), ("notified", &l.to_notified)] {
+        for p in [50.0, 95.0, 99.0] {
+            row = row.metric(&format!("{name} p{p}"), percentile(v, p));
+        }
+    }
+    if l.missing_routed > 0 {
+        row = row.metric("routed unseen", l.missing_routed as f64);
+    }
+    row = row.metric("cut short", if complete { 0.0 } else { 1.0 });
+    Ok(Step {
+        row,
+        usage,
+        secs,
+        complete,
+        ids,
+    })
+}
+
+fn usage_row(step: &str, u: &Usage, secs: f64) -> Row {
+    let mut row = Row::new(format!("{step}: {}", u.name))
+        .metric("CPU s", u.cpu_s)
+        .metric("CPU %", 100.0 * u.cpu_s / secs.max(1e-9));
+    if let Some(mb) = u.peak_mb {
+        row = row.metric("peak RSS MB", mb);
+    }
+    if let Some(mb) = u.rss_mb {
+        row = row.metric("RSS MB", mb);
+    }
+    row.metric("step secs", secs)
+}
+
+fn sections(plan: &PipelinePlan, stack: &Stack, tick: f64, tick_read: bool) -> (Section, Section) {
+    let p = &plan.stack;
+    let mut lat = Section::new("pipeline", "Full pipeline: throughput and latency (ms)");
+    lat.notes.extend([
+        format!(
+            "processes: {} (one each); csdlqg-sim at 0 ms latency, {} citizens; notify-sim \
+             (every channel, delivery receipts); webhook-sim for every agency; brokers {}, \
+             {} partitions",
+            STAGES.join(", "),
+            p.population,
+            p.brokers,
+            p.partitions
+        ),
+        format!(
+            "open loop, at most {} submissions in flight, up to {} dossiers and {:?} per step; \
+             submit time = scheduled send time (lag ms: worst send behind schedule); 2 % of \
+             applicants unknown to CSDLQG and 3 % with a wrong birth date (refused); {WARM_UP} \
+             warm-up dossiers first, not counted",
+            plan.concurrency, plan.dossiers, plan.time_limit
+        ),
+        "routed = Kafka timestamp of dossier.routed.v1; notified = first provider acceptance \
+         of the outcome notification (received or refused); secs = first submit → last \
+         final; done/s = final ÷ secs; a step is complete when every dossier is final and \
+         its notifications and webhook deliveries are finished (cut short = 1: not within \
+         the time limit, counts as reached)"
+            .into(),
+    ]);
+    let mut procs = Section::new(
+        "pipeline-processes",
+        "Full pipeline: CPU and memory per process",
+    );
+    let tick_note = if tick_read {
+        "read with getconf"
+    } else {
+        "ASSUMED: getconf failed"
+    };
+    procs.notes.push(format!(
+        "CPU s = utime+stime over the step (CLK_TCK {tick}, {tick_note}); CPU % of one core; \
+         peak RSS = VmHWM since the step started (reset through clear_refs); RSS = VmRSS at \
+         the step's end"
+    ));
+    if !stack.targets().1 {
+        procs.notes.push(format!(
+            "broker left out: no single nisshi process names {} on its command line",
+            p.brokers
+        ));
+    }
+    procs.notes.push(
+        "postgres = every process named postgres (the whole server, other databases \
+         included; backends that exited during the step are not counted)"
+            .into(),
+    );
+    (lat, procs)
+}
