@@ -43,28 +43,27 @@ pub async fn claim(
     limit: i64,
     lease: Duration,
 ) -> sqlx::Result<Vec<Claimed>> {
-    // `heads`: each dossier's earliest unsent notification on this channel, found in one
-    // ordered scan of the channel's open rows; the due ones among them are then locked by
-    // primary key. Both steps are materialized so that no plan (even one made from stale
-    // statistics right after a burst of inserts) repeats the scan per row. The conditions
-    // on `n` are re-checked on the latest row version when it is locked, so a row another
-    // worker claimed after this statement's snapshot is skipped, never claimed twice.
+    // A row is claimable when it is due and is its dossier's earliest unsent notification
+    // on this channel (a later status waits for an earlier one). The due rows are walked
+    // in `notification_due` order and each is checked with a correlated `min(seq)`, one
+    // probe of `notification_heads` per row, so a round costs about what it claims, not
+    // the size of the backlog. (Sorting every open row of the channel each round starved
+    // the database with 15,000 queued; an anti-join lets the planner, misled by stale
+    // statistics right after a burst, compare every pair.) The conditions are re-checked
+    // on the latest row version when it is locked, so a row another worker claimed after
+    // this statement's snapshot is skipped, never claimed twice; a predecessor another
+    // worker holds is still open, so the order is kept.
     sqlx::query_as(
-        "WITH heads AS MATERIALIZED (
-             SELECT DISTINCT ON (dossier_id) id, state, lease_until, next_attempt_at, seq
-               FROM notification
-              WHERE channel = $1 AND state IN ('queued', 'sending')
-              ORDER BY dossier_id, seq),
-         candidates AS MATERIALIZED (
-             SELECT id FROM heads
-              WHERE (state = 'queued' OR lease_until < now()) AND next_attempt_at <= now()
-              ORDER BY next_attempt_at, seq
-              LIMIT $2),
-         due AS (
+        "WITH due AS (
              SELECT n.id FROM notification n
-              WHERE n.id IN (SELECT id FROM candidates)
-                AND (n.state = 'queued' OR (n.state = 'sending' AND n.lease_until < now()))
+              WHERE n.channel = $1 AND n.state IN ('queued', 'sending')
+                AND (n.state = 'queued' OR n.lease_until < now())
                 AND n.next_attempt_at <= now()
+                AND n.seq = (SELECT min(p.seq) FROM notification p
+                              WHERE p.channel = $1 AND p.dossier_id = n.dossier_id
+                                AND p.state IN ('queued', 'sending'))
+              ORDER BY n.next_attempt_at
+              LIMIT $2
               FOR UPDATE OF n SKIP LOCKED)
          UPDATE notification n
             SET state = 'sending', attempts = n.attempts + 1,
