@@ -34,7 +34,13 @@ pub(crate) async fn serve(listener: TcpListener, sim: Sim) -> anyhow::Result<()>
             () = sim.shutdown.cancelled() => return Ok(()),
         };
         let mut stream = match accepted {
-            Ok((stream, _)) => stream,
+            Ok((stream, _)) => {
+                // Replies are small writes answered by the client's next command: without
+                // this, Nagle's algorithm meets the client's delayed ACK and every reply
+                // waits ~40 ms (measured: e-mail capped at ~40 messages/s).
+                let _ = stream.set_nodelay(true);
+                stream
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "SMTP accept failed");
                 sim.pause(std::time::Duration::from_millis(50)).await;
@@ -66,8 +72,11 @@ pub(crate) async fn serve(listener: TcpListener, sim: Sim) -> anyhow::Result<()>
 }
 
 async fn reply<W: AsyncWriteExt + Unpin>(w: &mut W, text: &str) -> io::Result<()> {
-    w.write_all(text.as_bytes()).await?;
-    w.write_all(b"\r\n").await?;
+    // One write per reply: a reply split over two segments is what Nagle delays.
+    let mut line = Vec::with_capacity(text.len() + 2);
+    line.extend_from_slice(text.as_bytes());
+    line.extend_from_slice(b"\r\n");
+    w.write_all(&line).await?;
     w.flush().await
 }
 
