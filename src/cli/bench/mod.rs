@@ -140,8 +140,17 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     let run_id = uuid::Uuid::new_v4().simple().to_string();
     // A failing part stops the run; the parts done so far are still reported.
     let mut failed = None;
+    // Ctrl-C or SIGTERM stops the part in progress: dropping it kills its child
+    // processes (their guards), and the parts done so far are still reported.
+    let stop = dossierflow_runtime::shutdown::on_signals();
     for part in &a.only {
-        match run_part(&a, *part, &run_id).await {
+        let result = tokio::select! {
+            r = run_part(&a, *part, &run_id) => r,
+            () = stop.cancelled() => Err(anyhow::anyhow!(
+                "interrupted: its processes were stopped; a bench database (dfbench_*) or topics may be left"
+            )),
+        };
+        match result {
             Ok(sections) => report.sections.extend(sections),
             Err(e) => {
                 failed = Some(e.context(format!("part {}", format!("{part:?}").to_lowercase())));
