@@ -14,7 +14,6 @@ use dossierflow_runtime::config::{DEV_INDEX_KEYS, DEV_KEYS, DbArgs};
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::db;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -55,7 +54,7 @@ pub async fn run(plan: &PgPlan) -> anyhow::Result<Section> {
     pool.close().await;
     if plan.keep_db {
         eprintln!("bench: kept database {name}");
-    } else if let Err(e) = drop_database(server, &name).await {
+    } else if let Err(e) = super::stack::drop_database(server, &name).await {
         eprintln!("bench: could not drop database {name}: {e:#}");
     }
     let mut section = Section::new("postgres", "PostgreSQL ceiling: our write pattern");
@@ -243,17 +242,4 @@ async fn server_settings(pool: &PgPool) -> String {
             .join(", "),
         Err(e) => format!("(unreadable: {e})"),
     }
-}
-
-async fn drop_database(server: &str, name: &str) -> anyhow::Result<()> {
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&format!("{server}/postgres"))
-        .await?;
-    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(&admin)
-        .await?;
-    admin.close().await;
-    Ok(())
 }
