@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use dossierflow_domain::{BirthDate, BloodType, Gender, MaritalStatus};
 
 use super::parts::{address, full_name, relative, write_address, write_name, write_relatives};
-use super::{WireError, body_of, dom::Element, push_element, push_optional};
+use super::{WireError, all_digits, body_of, dom::Element, push_element, push_optional};
 use crate::CitizenRecord;
 
 /// Element names under which deployed gateways put a vendor error code.
@@ -214,16 +214,21 @@ pub(super) fn birth_from(
     full: Option<String>,
     year: Option<String>,
 ) -> Result<BirthDate, WireError> {
-    if let Some(full) = &full {
+    // Only `yyyyMMdd` in ASCII digits: chrono alone also reads signed, spaced or
+    // short years, which the writer could not give back in the same form.
+    if let Some(full) = full.as_deref().filter(|f| all_digits(f, 8)) {
         // Some records carry `yyyy0000` when only the year is known.
         if let Ok(date) = NaiveDate::parse_from_str(full, "%Y%m%d") {
             return Ok(BirthDate::Full(date));
         }
     }
-    let year = year
-        .or_else(|| full.and_then(|f| f.get(..4).map(str::to_owned)))
-        .ok_or(WireError::Missing("NgayThangNamSinh"))?;
-    if year.len() != 4 {
+    let year = match (year, full) {
+        (Some(year), _) => year,
+        (None, Some(full)) if all_digits(&full, 8) => full[..4].to_owned(),
+        (None, Some(_)) => return Err(WireError::Invalid("NgayThangNam")),
+        (None, None) => return Err(WireError::Missing("NgayThangNamSinh")),
+    };
+    if !all_digits(&year, 4) {
         return Err(WireError::Invalid("Nam"));
     }
     year.parse()

@@ -200,3 +200,44 @@ fn malformed_responses_are_errors() {
         Some(WireError::Missing("NgayThangNamSinh"))
     );
 }
+
+#[test]
+fn birth_dates_are_strict_digits() {
+    let full = |d: &str| birth_from(Some(d.to_owned()), None);
+    assert_eq!(
+        full("20000101"),
+        Ok(BirthDate::Full(
+            NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()
+        ))
+    );
+    assert_eq!(full("19900000"), Ok(BirthDate::YearOnly(1990)), "yyyy0000");
+    // chrono alone reads these as dates (a signed, spaced or short year), which the
+    // writer cannot give back as `yyyyMMdd`: found by the csdlqg_json_response fuzzer.
+    for odd in [
+        "-1 1 1",
+        "+1 1 1",
+        "2000 1 1",
+        " 20000101",
+        "2000101",
+        "+2000101",
+    ] {
+        assert_eq!(
+            full(odd),
+            Err(WireError::Invalid("NgayThangNam")),
+            "{odd:?}"
+        );
+    }
+    let with_year = birth_from(Some("-1 1 1".into()), Some("1990".into()));
+    assert_eq!(
+        with_year,
+        Ok(BirthDate::YearOnly(1990)),
+        "the year element wins"
+    );
+    for year in ["+999", "-001", " 199", "199"] {
+        assert_eq!(
+            birth_from(None, Some(year.to_owned())),
+            Err(WireError::Invalid("Nam")),
+            "{year:?}"
+        );
+    }
+}
