@@ -2,17 +2,12 @@
 //! the outbox and the history, in the given order, with the same columns as `append`;
 //! events with personal data are refused.
 
-use chrono::Utc;
-use dossierflow_runtime::config::DbArgs;
-use dossierflow_runtime::{db, outbox};
-use dossierflow_schemas::{ApplicantV1, Envelope, StatusV1, SubmittedV1};
-use sqlx::postgres::PgPoolOptions;
-use uuid::Uuid;
+mod common;
 
-fn admin_url() -> String {
-    std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
+use chrono::Utc;
+use dossierflow_runtime::outbox;
+use dossierflow_schemas::{ApplicantV1, Envelope, StatusV1, SubmittedV1};
+use uuid::Uuid;
 
 fn status(dossier_id: Uuid, code: u8) -> Envelope<StatusV1> {
     Envelope::new(
@@ -34,14 +29,8 @@ type OutboxRow = (Uuid, String, String, String, serde_json::Value);
 
 #[tokio::test]
 async fn append_all_writes_like_append_in_order_and_refuses_personal_data() {
-    let name = format!("dftest_outbox_all_{}", Uuid::new_v4().simple());
-    let url = format!("{}/{name}", admin_url().rsplit_once('/').expect("db").0);
-    let pool = db::connect_and_migrate(&DbArgs {
-        database_url: url,
-        db_max_connections: 2,
-    })
-    .await
-    .expect("database");
+    let test_db = common::TestDb::create("outbox_all").await;
+    let pool = test_db.pool.clone();
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let events: Vec<_> = (1..=4u8)
         .map(|code| status(if code % 2 == 0 { a } else { b }, code))
@@ -120,12 +109,5 @@ async fn append_all_writes_like_append_in_order_and_refuses_personal_data() {
     );
     tx.rollback().await.expect("rollback");
 
-    pool.close().await;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url())
-        .await
-        .expect("admin");
-    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await;
+    test_db.drop_now().await;
 }

@@ -1,35 +1,22 @@
 //! Events with personal data wait in the outbox sealed: the row holds no ID, name or
 //! birth date in clear, only the sealed form opens it, and the plain `append` refuses them.
 
+mod common;
+
 use chrono::Utc;
-use dossierflow_runtime::config::{DEV_KEYS, DbArgs};
+use dossierflow_runtime::config::DEV_KEYS;
 use dossierflow_runtime::crypto::Keyring;
-use dossierflow_runtime::{db, outbox};
+use dossierflow_runtime::outbox;
 use dossierflow_schemas::{ApplicantV1, Envelope, SubmittedV1};
-use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 const ID: &str = "025190012387";
 const NAME: &str = "Nguyễn Thị Minh Châu";
 
-fn admin_url() -> String {
-    std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 #[tokio::test]
 async fn submitted_events_are_sealed_in_the_outbox() {
-    let name = format!("dftest_outbox_{}", Uuid::new_v4().simple());
-    let url = format!(
-        "{}/{name}",
-        admin_url().rsplit_once('/').expect("db in url").0
-    );
-    let pool = db::connect_and_migrate(&DbArgs {
-        database_url: url,
-        db_max_connections: 2,
-    })
-    .await
-    .expect("database");
+    let test_db = common::TestDb::create("outbox").await;
+    let pool = test_db.pool.clone();
     let keys = Keyring::parse(DEV_KEYS, "dev").expect("keys");
     let event = Envelope::new(
         "/test",
@@ -101,12 +88,5 @@ async fn submitted_events_are_sealed_in_the_outbox() {
         "{history}"
     );
 
-    pool.close().await;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url())
-        .await
-        .expect("admin");
-    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await;
+    test_db.drop_now().await;
 }

@@ -15,12 +15,7 @@ pub async fn append<T: Event>(
     topic: &str,
     event: &Envelope<T>,
 ) -> sqlx::Result<()> {
-    if T::SENSITIVE {
-        return Err(sqlx::Error::Protocol(format!(
-            "{} carries personal data: write it with outbox::append_sealed",
-            T::TYPE
-        )));
-    }
+    refuse_sensitive::<T>("write it with outbox::append_sealed")?;
     let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
     with_history(tx, topic, event, payload, None).await
 }
@@ -84,12 +79,7 @@ pub async fn append_all<T: Event>(
     topic: &str,
     events: &[Envelope<T>],
 ) -> sqlx::Result<()> {
-    if T::SENSITIVE {
-        return Err(sqlx::Error::Protocol(format!(
-            "{} carries personal data: write it with outbox::append_sealed",
-            T::TYPE
-        )));
-    }
+    refuse_sensitive::<T>("write it with outbox::append_sealed")?;
     if events.is_empty() {
         return Ok(());
     }
@@ -140,12 +130,7 @@ pub async fn append_copy<T: Event>(
     event: &Envelope<T>,
 ) -> sqlx::Result<Uuid> {
     let payload = serde_json::to_value(&event.data).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    if T::SENSITIVE {
-        return Err(sqlx::Error::Protocol(format!(
-            "{} carries personal data: it is not copied to other topics",
-            T::TYPE
-        )));
-    }
+    refuse_sensitive::<T>("it is not copied to other topics")?;
     let id = Uuid::now_v7();
     insert(tx, id, topic, event, payload, None).await?;
     Ok(id)
@@ -176,5 +161,16 @@ async fn insert<T: Event>(
     .bind(blob)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Refuses an event type that carries personal data: those rows are sealed, never plain.
+fn refuse_sensitive<T: Event>(what_instead: &str) -> sqlx::Result<()> {
+    if T::SENSITIVE {
+        return Err(sqlx::Error::Protocol(format!(
+            "{} carries personal data: {what_instead}",
+            T::TYPE
+        )));
+    }
     Ok(())
 }
