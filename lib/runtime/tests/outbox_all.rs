@@ -9,22 +9,6 @@ use dossierflow_runtime::outbox;
 use dossierflow_schemas::{ApplicantV1, Envelope, StatusV1, SubmittedV1};
 use uuid::Uuid;
 
-fn status(dossier_id: Uuid, code: u8) -> Envelope<StatusV1> {
-    Envelope::new(
-        "/test",
-        StatusV1 {
-            dossier_id,
-            dossier_code: None,
-            status_code: code,
-            status: format!("s{code}"),
-            previous_code: None,
-            reason: None,
-            due_at: None,
-            changed_at: Utc::now(),
-        },
-    )
-}
-
 type OutboxRow = (Uuid, String, String, String, serde_json::Value);
 
 #[tokio::test]
@@ -33,9 +17,9 @@ async fn append_all_writes_like_append_in_order_and_refuses_personal_data() {
     let pool = test_db.pool.clone();
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let events: Vec<_> = (1..=4u8)
-        .map(|code| status(if code % 2 == 0 { a } else { b }, code))
+        .map(|code| common::status(if code % 2 == 0 { a } else { b }, code))
         .collect();
-    let single = status(a, 9);
+    let single = common::status(a, 9);
     for id in [a, b] {
         sqlx::query(
             "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at)

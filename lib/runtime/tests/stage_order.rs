@@ -7,10 +7,11 @@
 //! (fails without per-key order); the group's committed offset stays at 0 while A1 is
 //! held (fails if offsets were stored out of order) and reaches 3 afterwards.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::kafka::{self, KafkaSecurity};
 use dossierflow_runtime::stage::{
@@ -64,22 +65,6 @@ impl Stage for Probe {
     }
 }
 
-fn status(dossier_id: Uuid, code: u8) -> Envelope<StatusV1> {
-    Envelope::new(
-        "/test",
-        StatusV1 {
-            dossier_id,
-            dossier_code: None,
-            status_code: code,
-            status: format!("s{code}"),
-            previous_code: None,
-            reason: None,
-            due_at: None,
-            changed_at: Utc::now(),
-        },
-    )
-}
-
 async fn until(what: &str, probe: &Probe, done: impl Fn(&[(&str, Uuid, u8)]) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done(&probe.log()) {
@@ -124,7 +109,11 @@ async fn other_dossiers_pass_a_held_record_and_the_same_dossier_waits() {
         .expect("topic");
     let producer = kafka::producer(&brokers, &security).expect("producer");
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    for ev in [status(a, 1), status(b, 1), status(a, 2)] {
+    for ev in [
+        common::status(a, 1),
+        common::status(b, 1),
+        common::status(a, 2),
+    ] {
         let (key, value) = (ev.key(), ev.value());
         let headers =
             ev.headers()

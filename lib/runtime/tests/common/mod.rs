@@ -1,8 +1,13 @@
-//! A throw-away PostgreSQL database for the runtime's integration tests: created and
-//! migrated by [`TestDb::create`], dropped by [`TestDb::drop_now`].
+//! Shared by the runtime's integration tests: a throw-away PostgreSQL database, created
+//! and migrated by [`TestDb::create`] and dropped by [`TestDb::drop_now`], and sample
+//! events.
+// Each test crate uses only some of these.
+#![allow(dead_code)]
 
+use chrono::Utc;
 use dossierflow_runtime::config::DbArgs;
 use dossierflow_runtime::db;
+use dossierflow_schemas::{Envelope, StatusV1};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
@@ -48,4 +53,21 @@ impl TestDb {
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await;
     }
+}
+
+/// A `dossier.status.v1` event for `dossier_id` with status `code`.
+pub fn status(dossier_id: Uuid, code: u8) -> Envelope<StatusV1> {
+    Envelope::new(
+        "/test",
+        StatusV1 {
+            dossier_id,
+            dossier_code: None,
+            status_code: code,
+            status: format!("s{code}"),
+            previous_code: None,
+            reason: None,
+            due_at: None,
+            changed_at: Utc::now(),
+        },
+    )
 }
