@@ -78,22 +78,6 @@ impl Stage for Route {
                 return Ok(());
             }
         };
-        let received = chrono::Utc::now();
-        let code = next_code(&mut tx, &agency, reception_day(received))
-            .await
-            .map_err(|e| match e {
-                CodeGenError::Db(e) => StageError::from(e),
-                other => StageError::Invalid {
-                    reason: "reception",
-                    message: other.to_string(),
-                },
-            })?;
-        let due = due_date(procedure, received, &self.facts.calendar).map_err(|message| {
-            StageError::Invalid {
-                reason: "reception",
-                message,
-            }
-        })?;
         let (previous,): (i16,) =
             sqlx::query_as("SELECT status FROM dossier WHERE id = $1 FOR UPDATE")
                 .bind(d.dossier_id)
@@ -104,6 +88,25 @@ impl Stage for Route {
             .map_err(|e| StageError::Invalid {
                 reason: "illegal_transition",
                 message: e.to_string(),
+            })?;
+        let received = chrono::Utc::now();
+        let due = due_date(procedure, received, &self.facts.calendar).map_err(|message| {
+            StageError::Invalid {
+                reason: "reception",
+                message,
+            }
+        })?;
+        // The day's code counter row stays locked until this transaction commits, and
+        // every other dossier of the agency waits for it: take the code last, and write
+        // what follows with as few statements as possible (two and the commit).
+        let code = next_code(&mut tx, &agency, reception_day(received))
+            .await
+            .map_err(|e| match e {
+                CodeGenError::Db(e) => StageError::from(e),
+                other => StageError::Invalid {
+                    reason: "reception",
+                    message: other.to_string(),
+                },
             })?;
         sqlx::query(
             "UPDATE dossier SET stage = 'routed', status = 2, agency_id = $2, dossier_code = $3,
@@ -138,19 +141,14 @@ impl Stage for Route {
             due_at: Some(due),
             changed_at: received,
         };
-        outbox::append(&mut tx, &self.kafka.topic(topics::ROUTED), &routed).await?;
-        outbox::append_copy(
-            &mut tx,
-            &self.kafka.topic(&topics::agency(agency.as_str())),
-            &routed,
-        )
-        .await?;
-        outbox::append(
-            &mut tx,
+        let mut events = outbox::Batch::new();
+        events.add(&self.kafka.topic(topics::ROUTED), &routed)?;
+        events.add_copy(&self.kafka.topic(&topics::agency(agency.as_str())), &routed)?;
+        events.add(
             &self.kafka.topic(topics::STATUS),
             &Envelope::new(SOURCE, status),
-        )
-        .await?;
+        )?;
+        events.write(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

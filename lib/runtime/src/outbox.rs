@@ -26,7 +26,9 @@ use crate::config::OutboxArgs;
 use crate::crypto::Keyring;
 use crate::telemetry::Metrics;
 
+mod batch;
 mod write;
+pub use batch::Batch;
 pub use write::{append, append_all, append_copy, append_sealed};
 
 #[derive(sqlx::FromRow)]

@@ -6,7 +6,7 @@ mod common;
 
 use chrono::Utc;
 use dossierflow_runtime::outbox;
-use dossierflow_schemas::{ApplicantV1, Envelope, StatusV1, SubmittedV1};
+use dossierflow_schemas::{ApplicantV1, Envelope, RoutedV1, StatusV1, SubmittedV1};
 use uuid::Uuid;
 
 type OutboxRow = (Uuid, String, String, String, serde_json::Value);
@@ -93,5 +93,126 @@ async fn append_all_writes_like_append_in_order_and_refuses_personal_data() {
     );
     tx.rollback().await.expect("rollback");
 
+    test_db.drop_now().await;
+}
+
+/// An outbox row without its id, and whether the id is the event's own.
+type Written = (
+    String,
+    String,
+    String,
+    String,
+    serde_json::Value,
+    String,
+    bool,
+);
+
+async fn written(pool: &sqlx::PgPool, ids: &[Uuid]) -> (Vec<Written>, Vec<serde_json::Value>) {
+    let outbox: Vec<Written> = sqlx::query_as(
+        "SELECT aggregatetype, aggregateid, topic, type, payload, source || occurred_at::text,
+                id = ANY($1) FROM outbox ORDER BY created_at, id",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .expect("outbox");
+    let history: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT jsonb_build_object('id', event_id, 'd', dossier_id, 't', type, 'p', payload,
+                                   'at', occurred_at) FROM dossier_event ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("history");
+    (outbox, history)
+}
+
+#[tokio::test]
+async fn a_batch_of_mixed_events_writes_like_append_and_append_copy() {
+    let test_db = common::TestDb::create("outbox_batch").await;
+    let pool = test_db.pool.clone();
+    let dossier = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at)
+         VALUES ($1, '1.001193', 1, 'submitted', '0251******87', now())",
+    )
+    .bind(dossier)
+    .execute(&pool)
+    .await
+    .expect("dossier");
+    let routed = Envelope::new(
+        "/test",
+        RoutedV1 {
+            dossier_id: dossier,
+            dossier_code: "000.00.92.H55-261128-0001".into(),
+            agency_id: "000.00.92.H55".into(),
+            procedure_code: "1.001193".into(),
+            received_at: Utc::now(),
+            due_at: Utc::now(),
+        },
+    );
+    let status = common::status(dossier, 2);
+    let ids = [routed.id, status.id];
+
+    let mut tx = pool.begin().await.expect("tx");
+    outbox::append(&mut tx, "t.routed", &routed)
+        .await
+        .expect("append");
+    outbox::append_copy(&mut tx, "t.agency", &routed)
+        .await
+        .expect("copy");
+    outbox::append(&mut tx, "t.status", &status)
+        .await
+        .expect("append");
+    tx.commit().await.expect("commit");
+    let one_by_one = written(&pool, &ids).await;
+    assert_eq!(one_by_one.0.len(), 3);
+    assert_eq!(one_by_one.1.len(), 2, "the copy has no history row");
+    for table in ["outbox", "dossier_event"] {
+        let sql = format!("DELETE FROM {table}");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .expect("clear");
+    }
+
+    let mut batch = outbox::Batch::new();
+    batch.add("t.routed", &routed).expect("add");
+    let copy = batch.add_copy("t.agency", &routed).expect("add copy");
+    batch.add("t.status", &status).expect("add");
+    assert_eq!(batch.len(), 3);
+    let mut tx = pool.begin().await.expect("tx");
+    batch.write(&mut tx).await.expect("batch");
+    outbox::Batch::new()
+        .write(&mut tx)
+        .await
+        .expect("empty batch");
+    tx.commit().await.expect("commit");
+    assert!(!ids.contains(&copy), "the copy has an id of its own");
+    assert_eq!(
+        written(&pool, &ids).await,
+        one_by_one,
+        "the same rows, in the same order, as one statement each"
+    );
+
+    let submitted = Envelope::new(
+        "/test",
+        SubmittedV1 {
+            dossier_id: dossier,
+            procedure_code: "1.001193".into(),
+            submitted_at: Utc::now(),
+            applicant: ApplicantV1 {
+                full_name: "Nguyễn Văn An".into(),
+                id_number: "025190012387".into(),
+                birth_date: "1990".into(),
+                phone: None,
+                email: None,
+            },
+            receiving_unit: None,
+        },
+    );
+    assert!(
+        outbox::Batch::new().add("t.submitted", &submitted).is_err(),
+        "personal data must go through append_sealed"
+    );
     test_db.drop_now().await;
 }

@@ -1,12 +1,14 @@
 //! Writing the outbox: each event goes to `outbox` (what the relay publishes) and, unless
 //! it is a delivery copy, to `dossier_event` (the dossier's history), in the caller's
 //! transaction and in one statement (a data-modifying CTE), so an event costs one round
-//! trip. [`append_all`] writes several events of one type with one statement.
+//! trip. [`append_all`] writes several events of one type with one statement, through
+//! [`Batch`].
 
 use dossierflow_schemas::{Envelope, Event};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use super::batch::Batch;
 use crate::crypto::Keyring;
 
 /// Writes an event to the outbox and to the dossier's event history.
@@ -80,46 +82,11 @@ pub async fn append_all<T: Event>(
     events: &[Envelope<T>],
 ) -> sqlx::Result<()> {
     refuse_sensitive::<T>("write it with outbox::append_sealed")?;
-    if events.is_empty() {
-        return Ok(());
-    }
-    let mut ids = Vec::with_capacity(events.len());
-    let (mut dossiers, mut keys, mut types) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut sources, mut times) = (Vec::new(), Vec::new());
-    let (mut payloads, mut histories) = (Vec::new(), Vec::new());
+    let mut batch = Batch::new();
     for e in events {
-        ids.push(e.id);
-        dossiers.push(e.data.dossier_id());
-        keys.push(e.key());
-        types.push(e.ty.clone());
-        sources.push(e.source.clone());
-        times.push(e.time);
-        payloads.push(serde_json::to_value(&e.data).map_err(|e| sqlx::Error::Encode(e.into()))?);
-        histories.push(e.data.history());
+        batch.add(topic, e)?;
     }
-    // `ord` keeps the given order in both tables (the outbox is published in insert order).
-    sqlx::query(
-        "WITH e AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
-                                        $6::timestamptz[], $7::jsonb[], $8::jsonb[])
-                         WITH ORDINALITY AS e(id, dossier_id, key, type, source, at, payload, history, ord)),
-              history AS (
-                INSERT INTO dossier_event (event_id, dossier_id, type, payload, occurred_at)
-                SELECT id, dossier_id, type, history, at FROM e ORDER BY ord)
-         INSERT INTO outbox (id, aggregatetype, aggregateid, type, topic, source, payload, occurred_at)
-         SELECT id, 'dossier', key, type, $9, source, payload, at FROM e ORDER BY ord",
-    )
-    .bind(&ids)
-    .bind(&dossiers)
-    .bind(&keys)
-    .bind(&types)
-    .bind(&sources)
-    .bind(&times)
-    .bind(&payloads)
-    .bind(&histories)
-    .bind(topic)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    batch.write(tx).await
 }
 
 /// Writes a delivery copy of an event to another topic (e.g. an agency's topic) under a
@@ -165,7 +132,7 @@ async fn insert<T: Event>(
 }
 
 /// Refuses an event type that carries personal data: those rows are sealed, never plain.
-fn refuse_sensitive<T: Event>(what_instead: &str) -> sqlx::Result<()> {
+pub(super) fn refuse_sensitive<T: Event>(what_instead: &str) -> sqlx::Result<()> {
     if T::SENSITIVE {
         return Err(sqlx::Error::Protocol(format!(
             "{} carries personal data: {what_instead}",
