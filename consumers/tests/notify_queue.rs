@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use dossierflow_consumers::notify::policy::{Next, Terminal};
 use dossierflow_consumers::notify::queue::{
-    ReceiptEffect, apply_receipt, backlog, claim, expire_receipts, record, refund, reserve, today,
+    Attempted, ReceiptEffect, apply_receipt, backlog, claim, expire_receipts, record, record_all,
+    refund, reserve, today,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -227,5 +228,65 @@ async fn the_daily_cap_grants_no_more_than_the_cap_and_refunds_return_sends() {
         (5, 5),
         "a new day starts at zero"
     );
+    common::drop_db(pool, &name).await;
+}
+
+#[tokio::test]
+async fn a_round_is_recorded_at_once_and_an_earlier_receipt_still_wins() {
+    let (pool, name) = common::fresh_db("nq_all").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let d = dossier(&pool).await;
+        ids.push(notification(&pool, d, "sms").await);
+    }
+    assert_eq!(
+        claim(&pool, "sms", 10, LEASE).await.expect("claim").len(),
+        3
+    );
+    let effect = apply_receipt(&pool, "sms", ids[1], Terminal::Delivered, Some("gw-2")).await;
+    assert_eq!(effect.expect("receipt"), ReceiptEffect::Recorded);
+    let row = |id, next, provider_ref: Option<&str>, error: Option<&str>| Attempted {
+        id,
+        next,
+        provider_ref: provider_ref.map(Into::into),
+        error: error.map(Into::into),
+    };
+    let results = [
+        row(
+            ids[0],
+            Next::RetryIn(Duration::ZERO),
+            None,
+            Some("HTTP 503"),
+        ),
+        row(ids[1], Next::AwaitReceipt, Some("gw-2"), None),
+        row(
+            ids[2],
+            Next::Final(Terminal::PermanentFailure),
+            None,
+            Some("HTTP 400"),
+        ),
+    ];
+    let recorded = record_all(&pool, &results).await.expect("record_all");
+    assert_eq!(recorded, [true, false, true], "the receipt came first");
+    let rows: Vec<(String, Option<String>, Option<String>, bool)> = sqlx::query_as(
+        "SELECT state, last_error, provider_ref, finished_at IS NOT NULL
+           FROM notification WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind(&ids)
+    .fetch_all(&pool)
+    .await
+    .expect("rows");
+    let want = |s: &str, e: Option<&str>, r: Option<&str>, f| {
+        (s.to_owned(), e.map(Into::into), r.map(Into::into), f)
+    };
+    assert_eq!(
+        rows,
+        [
+            want("queued", Some("HTTP 503"), None, false),
+            want("delivered", None, Some("gw-2"), true),
+            want("permanent-failure", Some("HTTP 400"), None, true),
+        ]
+    );
+    assert!(record_all(&pool, &[]).await.expect("nothing").is_empty());
     common::drop_db(pool, &name).await;
 }

@@ -79,6 +79,19 @@ pub async fn claim(
     .await
 }
 
+/// The result of one attempt, to be recorded with [`record_all`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempted {
+    /// Notification id (a row this worker holds in `sending`).
+    pub id: Uuid,
+    /// What happens next.
+    pub next: Next,
+    /// The provider's reference, when it took the message.
+    pub provider_ref: Option<String>,
+    /// Why the attempt failed, without personal data.
+    pub error: Option<String>,
+}
+
 /// Records the result of an attempt on a row this worker holds. Returns `false` when the
 /// row had already left `sending` (a receipt came first, or the lease expired and another
 /// worker took it).
@@ -89,28 +102,58 @@ pub async fn record(
     provider_ref: Option<&str>,
     error: Option<&str>,
 ) -> sqlx::Result<bool> {
-    let (state, delay) = match next {
-        Next::AwaitReceipt => ("sent", 0.0),
-        Next::RetryIn(d) => ("queued", d.as_secs_f64()),
-        Next::Final(t) => (t.as_str(), 0.0),
+    let one = Attempted {
+        id,
+        next: next.clone(),
+        provider_ref: provider_ref.map(Into::into),
+        error: error.map(Into::into),
     };
-    let done = sqlx::query(
-        "UPDATE notification
-            SET state = $2, lease_until = NULL, last_error = $4,
-                provider_ref = COALESCE($3, provider_ref),
-                next_attempt_at = now() + make_interval(secs => $5),
-                sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
-                finished_at = CASE WHEN $2 IN ('queued', 'sent') THEN NULL ELSE now() END
-          WHERE id = $1 AND state = 'sending'",
+    let recorded = record_all(pool, std::slice::from_ref(&one)).await?;
+    Ok(recorded.first().copied().unwrap_or(false))
+}
+
+/// Records a round's results with one statement and one commit (a commit each made the
+/// notification updates most of the database's commits). Returns, per result and in
+/// order, whether it was recorded: `false` as for [`record`].
+pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Vec<bool>> {
+    if results.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids = Vec::with_capacity(results.len());
+    let (mut states, mut delays) = (Vec::new(), Vec::new());
+    let (mut refs, mut errors) = (Vec::new(), Vec::new());
+    for r in results {
+        let (state, delay) = match r.next {
+            Next::AwaitReceipt => ("sent", 0.0),
+            Next::RetryIn(d) => ("queued", d.as_secs_f64()),
+            Next::Final(t) => (t.as_str(), 0.0),
+        };
+        ids.push(r.id);
+        states.push(state);
+        delays.push(delay);
+        refs.push(r.provider_ref.clone());
+        errors.push(r.error.clone());
+    }
+    let updated: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE notification n
+            SET state = r.state, lease_until = NULL, last_error = r.error,
+                provider_ref = COALESCE(r.provider_ref, n.provider_ref),
+                next_attempt_at = now() + make_interval(secs => r.delay),
+                sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE n.sent_at END,
+                finished_at = CASE WHEN r.state IN ('queued', 'sent') THEN NULL ELSE now() END
+           FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[])
+                AS r(id, state, provider_ref, error, delay)
+          WHERE n.id = r.id AND n.state = 'sending'
+      RETURNING n.id",
     )
-    .bind(id)
-    .bind(state)
-    .bind(provider_ref)
-    .bind(error)
-    .bind(delay)
-    .execute(pool)
+    .bind(&ids)
+    .bind(&states)
+    .bind(&refs)
+    .bind(&errors)
+    .bind(&delays)
+    .fetch_all(pool)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(ids.iter().map(|id| updated.contains(id)).collect())
 }
 
 /// What a receipt did.

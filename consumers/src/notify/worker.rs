@@ -3,7 +3,7 @@
 //!
 //! A round reserves sends against the channel's daily cap, claims due rows with a lease,
 //! sends them concurrently (bounded, and paced by the channel's rate limit), and records
-//! each outcome. Consecutive transient failures raise an operator alert (log at `error`,
+//! the round's outcomes with one statement. Consecutive transient failures raise an operator alert (log at `error`,
 //! the `dossier_notification_channel_failing` gauge, and an optional alert webhook) and
 //! the first success after them clears it.
 
@@ -21,7 +21,7 @@ use super::alert::ChannelHealth;
 use super::channel::{NotifyChannel, Outcome, Recipient, Sender};
 pub use super::policy::WorkerConfig;
 use super::policy::{Next, RetryPolicy, Terminal, next};
-use super::queue::{self, Claimed};
+use super::queue::{self, Attempted, Claimed};
 use super::record::Facts;
 
 /// Runs one worker per sender until `shutdown`.
@@ -134,7 +134,7 @@ impl Worker {
         let claimed = queue::claim(&self.pool, channel, granted, self.config.lease).await?;
         let mut unused = granted - claimed.len() as i64;
         let attempted = claimed.len();
-        let results: Vec<bool> = futures::stream::iter(claimed)
+        let results: Vec<(bool, Attempted)> = futures::stream::iter(claimed)
             .map(|c| {
                 let me = self.clone();
                 async move { me.attempt(c).await }
@@ -142,15 +142,21 @@ impl Worker {
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
             .await;
-        unused += results.iter().filter(|handed_over| !**handed_over).count() as i64;
+        unused += results
+            .iter()
+            .filter(|(handed_over, _)| !*handed_over)
+            .count() as i64;
+        let (_, attempted_rows): (Vec<bool>, Vec<Attempted>) = results.into_iter().unzip();
+        self.record(&attempted_rows).await;
         if self.cap.is_some() {
             queue::refund(&self.pool, channel, day, unused).await?;
         }
         Ok(attempted)
     }
 
-    /// One attempt; returns whether the provider took the message (for the daily cap).
-    async fn attempt(&self, c: Claimed) -> bool {
+    /// One attempt; returns whether the provider took the message (for the daily cap)
+    /// and the result to record.
+    async fn attempt(&self, c: Claimed) -> (bool, Attempted) {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -199,23 +205,37 @@ impl Worker {
             .attempts
             .get_or_create(&self.labels(result))
             .inc();
-        match queue::record(&self.pool, c.id, &step, provider_ref, error).await {
-            Ok(true) => {
-                if let Next::Final(t) = step {
-                    self.finished(t);
-                }
-            }
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(channel = %self.channel, notification = %c.id, error = %e,
-                    "could not record a send outcome; the lease will expire and the same key is sent again")
-            }
-        }
         self.health.observe(&outcome, error);
-        matches!(
+        let row = Attempted {
+            id: c.id,
+            next: step,
+            provider_ref: provider_ref.map(Into::into),
+            error: error.map(Into::into),
+        };
+        let handed_over = matches!(
             outcome,
             Outcome::Accepted { .. } | Outcome::Delivered { .. }
-        )
+        );
+        (handed_over, row)
+    }
+
+    /// Records a round's results in one transaction. A receipt that came first wins (the
+    /// row is no longer `sending`); if the write fails, the leases expire and the same
+    /// idempotency keys are sent again.
+    async fn record(&self, rows: &[Attempted]) {
+        match queue::record_all(&self.pool, rows).await {
+            Ok(recorded) => {
+                for (row, recorded) in rows.iter().zip(recorded) {
+                    if let (true, Next::Final(t)) = (recorded, &row.next) {
+                        self.finished(*t);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(channel = %self.channel, outcomes = rows.len(), error = %e,
+                    "could not record send outcomes; the leases will expire and the same keys are sent again")
+            }
+        }
     }
 
     fn labels(&self, outcome: &'static str) -> ChannelOutcome {
