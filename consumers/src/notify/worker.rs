@@ -3,9 +3,10 @@
 //!
 //! A round reserves sends against the channel's daily cap, claims due rows with a lease,
 //! sends them concurrently (bounded, and paced by the channel's rate limit), and records
-//! the round's outcomes with one statement. Consecutive transient failures raise an operator alert (log at `error`,
-//! the `dossier_notification_channel_failing` gauge, and an optional alert webhook) and
-//! the first success after them clears it.
+//! the outcomes as they come, those finished together with one statement. Consecutive
+//! transient failures raise an operator alert (log at `error`, the
+//! `dossier_notification_channel_failing` gauge, and an optional alert webhook) and the
+//! first success after them clears it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +24,9 @@ pub use super::policy::WorkerConfig;
 use super::policy::{Next, RetryPolicy, Terminal, next};
 use super::queue::{self, Attempted, Claimed};
 use super::record::Facts;
+
+/// Most outcomes recorded with one statement.
+const RECORD_CHUNK: usize = 64;
 
 /// Runs one worker per sender until `shutdown`.
 pub async fn supervise(
@@ -134,20 +138,20 @@ impl Worker {
         let claimed = queue::claim(&self.pool, channel, granted, self.config.lease).await?;
         let mut unused = granted - claimed.len() as i64;
         let attempted = claimed.len();
-        let results: Vec<(bool, Attempted)> = futures::stream::iter(claimed)
+        // Outcomes are recorded as they come, those finished together with one statement:
+        // a slow send delays no other row's record (its lease keeps running meanwhile).
+        let mut results = futures::stream::iter(claimed)
             .map(|c| {
                 let me = self.clone();
                 async move { me.attempt(c).await }
             })
             .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
-        unused += results
-            .iter()
-            .filter(|(handed_over, _)| !*handed_over)
-            .count() as i64;
-        let (_, attempted_rows): (Vec<bool>, Vec<Attempted>) = results.into_iter().unzip();
-        self.record(&attempted_rows).await;
+            .ready_chunks(RECORD_CHUNK);
+        while let Some(done) = results.next().await {
+            unused += done.iter().filter(|(handed_over, _)| !*handed_over).count() as i64;
+            let rows: Vec<Attempted> = done.into_iter().map(|(_, row)| row).collect();
+            self.record(&rows).await;
+        }
         if self.cap.is_some() {
             queue::refund(&self.pool, channel, day, unused).await?;
         }
@@ -219,9 +223,9 @@ impl Worker {
         (handed_over, row)
     }
 
-    /// Records a round's results in one transaction. A receipt that came first wins (the
-    /// row is no longer `sending`); if the write fails, the leases expire and the same
-    /// idempotency keys are sent again.
+    /// Records finished attempts with one statement and one commit. A receipt that came
+    /// first wins (the row is no longer `sending`); if the write fails, the leases expire
+    /// and the same idempotency keys are sent again.
     async fn record(&self, rows: &[Attempted]) {
         match queue::record_all(&self.pool, rows).await {
             Ok(recorded) => {
