@@ -16,35 +16,6 @@ use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(60);
 
-async fn dossier(pool: &PgPool) -> Uuid {
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at, contact)
-         VALUES ($1, '1.001', 1, 'submitted', '0251******87', now(), '{\"phone\": \"0912345678\"}')",
-    )
-    .bind(id)
-    .execute(pool)
-    .await
-    .expect("insert dossier");
-    id
-}
-
-async fn notification(pool: &PgPool, dossier: Uuid, channel: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template, facts)
-         VALUES ($1, $2, $3, $4, 1, 'submitted', '{}')",
-    )
-    .bind(id)
-    .bind(dossier)
-    .bind(Uuid::now_v7())
-    .bind(channel)
-    .execute(pool)
-    .await
-    .expect("insert notification");
-    id
-}
-
 async fn state(pool: &PgPool, id: Uuid) -> String {
     sqlx::query_scalar("SELECT state FROM notification WHERE id = $1")
         .bind(id)
@@ -56,10 +27,10 @@ async fn state(pool: &PgPool, id: Uuid) -> String {
 #[tokio::test]
 async fn claims_lease_rows_in_order_per_dossier_and_channel() {
     let (pool, name) = common::fresh_db("nq_order").await;
-    let d = dossier(&pool).await;
-    let first = notification(&pool, d, "sms").await;
-    let second = notification(&pool, d, "sms").await;
-    notification(&pool, d, "email").await;
+    let d = common::dossier(&pool).await;
+    let first = common::notification(&pool, d, "sms").await;
+    let second = common::notification(&pool, d, "sms").await;
+    common::notification(&pool, d, "email").await;
 
     let got = claim(&pool, "sms", 10, LEASE).await.expect("claim");
     let ids: Vec<Uuid> = got.iter().map(|c| c.id).collect();
@@ -111,8 +82,8 @@ async fn claims_lease_rows_in_order_per_dossier_and_channel() {
 #[tokio::test]
 async fn an_expired_lease_is_claimed_again_and_a_receipt_beats_a_late_outcome() {
     let (pool, name) = common::fresh_db("nq_lease").await;
-    let d = dossier(&pool).await;
-    let id = notification(&pool, d, "sms").await;
+    let d = common::dossier(&pool).await;
+    let id = common::notification(&pool, d, "sms").await;
     assert_eq!(
         claim(&pool, "sms", 1, Duration::ZERO)
             .await
@@ -155,9 +126,9 @@ async fn an_expired_lease_is_claimed_again_and_a_receipt_beats_a_late_outcome() 
 #[tokio::test]
 async fn final_outcomes_and_missing_receipts_end_the_right_state() {
     let (pool, name) = common::fresh_db("nq_final").await;
-    let d = dossier(&pool).await;
-    let rejected = notification(&pool, dossier(&pool).await, "sms").await;
-    let waiting = notification(&pool, d, "sms").await;
+    let d = common::dossier(&pool).await;
+    let rejected = common::notification(&pool, common::dossier(&pool).await, "sms").await;
+    let waiting = common::notification(&pool, d, "sms").await;
     assert_eq!(
         claim(&pool, "sms", 10, LEASE).await.expect("claim").len(),
         2
@@ -236,8 +207,8 @@ async fn a_round_is_recorded_at_once_and_an_earlier_receipt_still_wins() {
     let (pool, name) = common::fresh_db("nq_all").await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let d = dossier(&pool).await;
-        ids.push(notification(&pool, d, "sms").await);
+        let d = common::dossier(&pool).await;
+        ids.push(common::notification(&pool, d, "sms").await);
     }
     assert_eq!(
         claim(&pool, "sms", 10, LEASE).await.expect("claim").len(),

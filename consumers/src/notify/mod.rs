@@ -26,6 +26,7 @@ pub mod channel;
 mod handle;
 pub mod policy;
 pub mod queue;
+pub mod receipt_group;
 pub mod receipts;
 pub mod record;
 pub mod senders;

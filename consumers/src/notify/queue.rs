@@ -14,6 +14,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::policy::{Next, Terminal};
+use super::receipt_group::{Receipt, apply_receipts};
 use super::record::vietnam;
 
 /// A claimed notification: id, dossier, template, attempts (this one included), facts,
@@ -168,6 +169,8 @@ pub enum ReceiptEffect {
 }
 
 /// Applies a delivery receipt: any unfinished notification of `channel` moves to `state`.
+/// (The receipt endpoint applies concurrent receipts in groups, through
+/// [`ReceiptGroup`](super::receipt_group::ReceiptGroup).)
 pub async fn apply_receipt(
     pool: &PgPool,
     channel: &str,
@@ -175,31 +178,14 @@ pub async fn apply_receipt(
     state: Terminal,
     provider_ref: Option<&str>,
 ) -> sqlx::Result<ReceiptEffect> {
-    let updated = sqlx::query(
-        "UPDATE notification
-            SET state = $3, finished_at = now(), lease_until = NULL,
-                provider_ref = COALESCE(provider_ref, $4)
-          WHERE id = $1 AND channel = $2 AND state IN ('queued', 'sending', 'sent')",
-    )
-    .bind(id)
-    .bind(channel)
-    .bind(state.as_str())
-    .bind(provider_ref)
-    .execute(pool)
-    .await?;
-    if updated.rows_affected() == 1 {
-        return Ok(ReceiptEffect::Recorded);
-    }
-    let current: Option<(String,)> =
-        sqlx::query_as("SELECT state FROM notification WHERE id = $1 AND channel = $2")
-            .bind(id)
-            .bind(channel)
-            .fetch_optional(pool)
-            .await?;
-    Ok(match current {
-        Some((s,)) => ReceiptEffect::Unchanged(s),
-        None => ReceiptEffect::Unknown,
-    })
+    let one = Receipt {
+        channel: channel.to_owned(),
+        id,
+        state,
+        provider_ref: provider_ref.map(Into::into),
+    };
+    let mut effects = apply_receipts(pool, std::slice::from_ref(&one)).await?;
+    Ok(effects.pop().unwrap_or(ReceiptEffect::Unknown))
 }
 
 /// Ends `temporary-failure` every notification of `channel` accepted more than `timeout`

@@ -25,7 +25,8 @@ use uuid::Uuid;
 
 use super::channel::NotifyChannel;
 use super::policy::Terminal;
-use super::queue::{ReceiptEffect, apply_receipt};
+use super::queue::ReceiptEffect;
+use super::receipt_group::{NotRecorded, Receipt, ReceiptGroup};
 
 /// Largest receipt accepted, in bytes.
 pub const MAX_RECEIPT_BYTES: usize = 16 * 1024;
@@ -41,12 +42,21 @@ pub struct Receipts {
     pub metrics: Arc<Metrics>,
 }
 
-/// The receipt routes, to merge into the public API.
+/// The receipt routes, to merge into the public API. Starts the task that applies
+/// concurrent receipts in groups, so it must be called inside the Tokio runtime.
 pub fn router(state: Receipts) -> Router {
+    let group = ReceiptGroup::start(state.pool.clone());
     Router::new()
         .route("/v1/notification-receipts/{channel}", post(receive))
         .layer(DefaultBodyLimit::max(MAX_RECEIPT_BYTES))
-        .with_state(state)
+        .with_state(Handler { state, group })
+}
+
+/// The handler's state: the caller's, and the group writer.
+#[derive(Clone)]
+struct Handler {
+    state: Receipts,
+    group: ReceiptGroup,
 }
 
 /// A receipt as providers send it. Unknown fields are ignored (providers add their own).
@@ -96,7 +106,7 @@ pub fn parse(body: &[u8]) -> Result<(Uuid, Terminal, Option<String>), String> {
 }
 
 async fn receive(
-    State(s): State<Receipts>,
+    State(Handler { state: s, group }): State<Handler>,
     Path(channel): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -157,7 +167,13 @@ async fn receive(
             return answer(StatusCode::BAD_REQUEST, "malformed_receipt", &reason);
         }
     };
-    match apply_receipt(&s.pool, ch.as_str(), id, state, provider_ref.as_deref()).await {
+    let receipt = Receipt {
+        channel: ch.as_str().to_owned(),
+        id,
+        state,
+        provider_ref,
+    };
+    match group.apply(receipt).await {
         Ok(ReceiptEffect::Recorded) => {
             count("recorded");
             s.metrics
@@ -184,8 +200,8 @@ async fn receive(
                 "no notification with this reference on this channel",
             )
         }
-        Err(e) => {
-            tracing::error!(channel = %ch, error = %e, "could not record a delivery receipt");
+        Err(NotRecorded) => {
+            // The writer task logged the database error once for its group.
             answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

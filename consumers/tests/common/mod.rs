@@ -1,7 +1,10 @@
-//! A fresh, migrated PostgreSQL database per test, dropped afterwards.
+//! A fresh, migrated PostgreSQL database per test, dropped afterwards, and rows to fill it.
+// Each test crate uses only some of these.
+#![allow(dead_code)]
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
 
 fn admin_url() -> String {
     std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
@@ -35,4 +38,35 @@ pub async fn drop_db(pool: PgPool, name: &str) {
         .expect("admin");
     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
     let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await;
+}
+
+/// A submitted dossier with a phone contact.
+pub async fn dossier(pool: &PgPool) -> Uuid {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at, contact)
+         VALUES ($1, '1.001', 1, 'submitted', '0251******87', now(), '{\"phone\": \"0912345678\"}')",
+    )
+    .bind(id)
+    .execute(pool)
+    .await
+    .expect("insert dossier");
+    id
+}
+
+/// A queued `submitted` notification of `dossier` on `channel`.
+pub async fn notification(pool: &PgPool, dossier: Uuid, channel: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template, facts)
+         VALUES ($1, $2, $3, $4, 1, 'submitted', '{}')",
+    )
+    .bind(id)
+    .bind(dossier)
+    .bind(Uuid::now_v7())
+    .bind(channel)
+    .execute(pool)
+    .await
+    .expect("insert notification");
+    id
 }
