@@ -6,7 +6,7 @@ mod common;
 
 use chrono::Utc;
 use dossierflow_runtime::outbox;
-use dossierflow_schemas::{ApplicantV1, Envelope, RoutedV1, StatusV1, SubmittedV1};
+use dossierflow_schemas::{Envelope, RoutedV1, StatusV1};
 use uuid::Uuid;
 
 type OutboxRow = (Uuid, String, String, String, serde_json::Value);
@@ -69,22 +69,7 @@ async fn append_all_writes_like_append_in_order_and_refuses_personal_data() {
         .collect();
     assert_eq!(history, want, "one history row per event, in order");
 
-    let submitted = Envelope::new(
-        "/test",
-        SubmittedV1 {
-            dossier_id: a,
-            procedure_code: "1.001193".into(),
-            submitted_at: Utc::now(),
-            applicant: ApplicantV1 {
-                full_name: "Nguyễn Văn An".into(),
-                id_number: "025190012387".into(),
-                birth_date: "1990".into(),
-                phone: None,
-                email: None,
-            },
-            receiving_unit: None,
-        },
-    );
+    let submitted = common::submitted(a);
     let mut tx = pool.begin().await.expect("tx");
     let refused = outbox::append_all(&mut tx, "t.submitted", &[submitted]).await;
     assert!(
@@ -194,22 +179,7 @@ async fn a_batch_of_mixed_events_writes_like_append_and_append_copy() {
         "the same rows, in the same order, as one statement each"
     );
 
-    let submitted = Envelope::new(
-        "/test",
-        SubmittedV1 {
-            dossier_id: dossier,
-            procedure_code: "1.001193".into(),
-            submitted_at: Utc::now(),
-            applicant: ApplicantV1 {
-                full_name: "Nguyễn Văn An".into(),
-                id_number: "025190012387".into(),
-                birth_date: "1990".into(),
-                phone: None,
-                email: None,
-            },
-            receiving_unit: None,
-        },
-    );
+    let submitted = common::submitted(dossier);
     assert!(
         outbox::Batch::new().add("t.submitted", &submitted).is_err(),
         "personal data must go through append_sealed"

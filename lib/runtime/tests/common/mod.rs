@@ -7,7 +7,7 @@
 use chrono::Utc;
 use dossierflow_runtime::config::DbArgs;
 use dossierflow_runtime::db;
-use dossierflow_schemas::{Envelope, StatusV1};
+use dossierflow_schemas::{ApplicantV1, Envelope, StatusV1, SubmittedV1};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
@@ -68,6 +68,26 @@ pub fn status(dossier_id: Uuid, code: u8) -> Envelope<StatusV1> {
             reason: None,
             due_at: None,
             changed_at: Utc::now(),
+        },
+    )
+}
+
+/// A `dossier.submitted.v1` event for `dossier_id`: it carries personal data.
+pub fn submitted(dossier_id: Uuid) -> Envelope<SubmittedV1> {
+    Envelope::new(
+        "/test",
+        SubmittedV1 {
+            dossier_id,
+            procedure_code: "1.001193".into(),
+            submitted_at: Utc::now(),
+            applicant: ApplicantV1 {
+                full_name: "Nguyễn Văn An".into(),
+                id_number: "025190012387".into(),
+                birth_date: "1990".into(),
+                phone: None,
+                email: None,
+            },
+            receiving_unit: None,
         },
     )
 }
