@@ -23,6 +23,7 @@
 
 pub mod alert;
 pub mod channel;
+pub mod groups;
 mod handle;
 pub mod policy;
 pub mod queue;

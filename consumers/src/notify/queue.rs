@@ -123,7 +123,11 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
     let mut ids = Vec::with_capacity(results.len());
     let (mut states, mut delays) = (Vec::new(), Vec::new());
     let (mut refs, mut errors) = (Vec::new(), Vec::new());
-    for r in results {
+    // Rows are locked in id order, as the receipt groups lock them: two groups that
+    // share rows wait for each other instead of deadlocking.
+    let mut sorted: Vec<&Attempted> = results.iter().collect();
+    sorted.sort_by_key(|r| r.id);
+    for r in sorted {
         let (state, delay) = match r.next {
             Next::AwaitReceipt => ("sent", 0.0),
             Next::RetryIn(d) => ("queued", d.as_secs_f64()),
@@ -154,7 +158,7 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
     .bind(&delays)
     .fetch_all(pool)
     .await?;
-    Ok(ids.iter().map(|id| updated.contains(id)).collect())
+    Ok(results.iter().map(|r| updated.contains(&r.id)).collect())
 }
 
 /// What a receipt did.

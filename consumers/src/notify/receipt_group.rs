@@ -43,10 +43,13 @@ pub async fn apply_receipts(
     if receipts.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = receipts.iter().map(|r| r.id).collect();
-    let channels: Vec<&str> = receipts.iter().map(|r| r.channel.as_str()).collect();
-    let states: Vec<&str> = receipts.iter().map(|r| r.state.as_str()).collect();
-    let refs: Vec<Option<&str>> = receipts.iter().map(|r| r.provider_ref.as_deref()).collect();
+    // Rows are locked in id order, as the outcome records lock them (no deadlock).
+    let mut sorted: Vec<&Receipt> = receipts.iter().collect();
+    sorted.sort_by_key(|r| r.id);
+    let ids: Vec<Uuid> = sorted.iter().map(|r| r.id).collect();
+    let channels: Vec<&str> = sorted.iter().map(|r| r.channel.as_str()).collect();
+    let states: Vec<&str> = sorted.iter().map(|r| r.state.as_str()).collect();
+    let refs: Vec<Option<&str>> = sorted.iter().map(|r| r.provider_ref.as_deref()).collect();
     let changed: Vec<(Uuid, String)> = sqlx::query_as(
         "UPDATE notification n
             SET state = r.state, finished_at = now(), lease_until = NULL,
@@ -85,9 +88,10 @@ pub async fn apply_receipts(
         .fetch_all(pool)
         .await?;
     }
-    Ok((0..receipts.len())
-        .map(|i| {
-            let (id, channel) = key(i);
+    Ok(receipts
+        .iter()
+        .map(|r| {
+            let (id, channel) = (r.id, r.channel.as_str());
             if changed.contains(&(id, channel)) {
                 return ReceiptEffect::Recorded;
             }

@@ -3,7 +3,7 @@
 //!
 //! A round reserves sends against the channel's daily cap, claims due rows with a lease,
 //! sends them concurrently (bounded, and paced by the channel's rate limit), and records
-//! the outcomes as they come, those finished together with one statement. Consecutive
+//! the outcomes in groups, one statement each ([`groups`]). Consecutive
 //! transient failures raise an operator alert (log at `error`, the
 //! `dossier_notification_channel_failing` gauge, and an optional alert webhook) and the
 //! first success after them clears it.
@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::alert::ChannelHealth;
 use super::channel::{NotifyChannel, Outcome, Recipient, Sender};
+use super::groups;
 pub use super::policy::WorkerConfig;
 use super::policy::{Next, RetryPolicy, Terminal, next};
 use super::queue::{self, Attempted, Claimed};
@@ -27,6 +28,8 @@ use super::record::Facts;
 
 /// Most outcomes recorded with one statement.
 const RECORD_CHUNK: usize = 64;
+/// Longest an outcome waits for others to share its record.
+const RECORD_WAIT: Duration = Duration::from_millis(100);
 
 /// Runs one worker per sender until `shutdown`.
 pub async fn supervise(
@@ -138,20 +141,23 @@ impl Worker {
         let claimed = queue::claim(&self.pool, channel, granted, self.config.lease).await?;
         let mut unused = granted - claimed.len() as i64;
         let attempted = claimed.len();
-        // Outcomes are recorded as they come, those finished together with one statement:
-        // a slow send delays no other row's record (its lease keeps running meanwhile).
-        let mut results = futures::stream::iter(claimed)
+        // Outcomes are recorded in groups (one statement each): all that finish within
+        // RECORD_WAIT of the group's first, up to RECORD_CHUNK. A slow send holds back
+        // no other row's record for longer than that.
+        let results = futures::stream::iter(claimed)
             .map(|c| {
                 let me = self.clone();
                 async move { me.attempt(c).await }
             })
-            .buffer_unordered(self.config.concurrency.max(1))
-            .ready_chunks(RECORD_CHUNK);
-        while let Some(done) = results.next().await {
-            unused += done.iter().filter(|(handed_over, _)| !*handed_over).count() as i64;
+            .buffer_unordered(self.config.concurrency.max(1));
+        let mut refused = 0i64;
+        groups::for_each_group(results, RECORD_CHUNK, RECORD_WAIT, |done| {
+            refused += done.iter().filter(|(handed_over, _)| !*handed_over).count() as i64;
             let rows: Vec<Attempted> = done.into_iter().map(|(_, row)| row).collect();
-            self.record(&rows).await;
-        }
+            async move { self.record(&rows).await }
+        })
+        .await;
+        unused += refused;
         if self.cap.is_some() {
             queue::refund(&self.pool, channel, day, unused).await?;
         }
