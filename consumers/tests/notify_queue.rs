@@ -8,13 +8,47 @@ use std::time::Duration;
 
 use dossierflow_consumers::notify::policy::{Next, Terminal};
 use dossierflow_consumers::notify::queue::{
-    Attempted, ReceiptEffect, apply_receipt, backlog, claim, expire_receipts, record, record_all,
-    refund, reserve, today,
+    Attempted, ReceiptEffect, backlog, claim, expire_receipts, record_all, refund, reserve, today,
 };
+use dossierflow_consumers::notify::receipt_group::{Receipt, apply_receipts};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(60);
+
+/// One outcome through `record_all`.
+async fn record(
+    pool: &PgPool,
+    id: Uuid,
+    next: &Next,
+    provider_ref: Option<&str>,
+    error: Option<&str>,
+) -> sqlx::Result<bool> {
+    let row = Attempted {
+        id,
+        next: next.clone(),
+        provider_ref: provider_ref.map(Into::into),
+        error: error.map(Into::into),
+    };
+    Ok(record_all(pool, &[row]).await?[0])
+}
+
+/// One receipt through `apply_receipts`.
+async fn apply_receipt(
+    pool: &PgPool,
+    channel: &str,
+    id: Uuid,
+    state: Terminal,
+    provider_ref: Option<&str>,
+) -> sqlx::Result<ReceiptEffect> {
+    let receipt = Receipt {
+        channel: channel.into(),
+        id,
+        state,
+        provider_ref: provider_ref.map(Into::into),
+    };
+    Ok(apply_receipts(pool, &[receipt]).await?.remove(0))
+}
 
 async fn state(pool: &PgPool, id: Uuid) -> String {
     sqlx::query_scalar("SELECT state FROM notification WHERE id = $1")

@@ -14,7 +14,7 @@
 //! cap, through the channel's [`channel::Sender`] ([`senders`]). Retries follow
 //! [`policy::RetryPolicy`] (default: 48 attempts 5 minutes apart); terminal states are
 //! `delivered`, `permanent-failure`, `technical-failure` and `temporary-failure`.
-//! Receipts ([`queue::apply_receipt`]) finish notifications the provider accepted.
+//! Receipts ([`receipt_group`]) finish notifications the provider accepted.
 //!
 //! **Exactly-once effect**: the unique key (dossier, status event, channel) makes planning
 //! idempotent; the notification id is UUIDv5(status event id, channel) and is sent to the

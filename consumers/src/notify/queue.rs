@@ -13,8 +13,7 @@ use chrono::{NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::policy::{Next, Terminal};
-use super::receipt_group::{Receipt, apply_receipts};
+use super::policy::Next;
 use super::record::vietnam;
 
 /// A claimed notification: id, dossier, template, attempts (this one included), facts,
@@ -93,29 +92,10 @@ pub struct Attempted {
     pub error: Option<String>,
 }
 
-/// Records the result of an attempt on a row this worker holds. Returns `false` when the
-/// row had already left `sending` (a receipt came first, or the lease expired and another
-/// worker took it).
-pub async fn record(
-    pool: &PgPool,
-    id: Uuid,
-    next: &Next,
-    provider_ref: Option<&str>,
-    error: Option<&str>,
-) -> sqlx::Result<bool> {
-    let one = Attempted {
-        id,
-        next: next.clone(),
-        provider_ref: provider_ref.map(Into::into),
-        error: error.map(Into::into),
-    };
-    let recorded = record_all(pool, std::slice::from_ref(&one)).await?;
-    Ok(recorded.first().copied().unwrap_or(false))
-}
-
-/// Records a round's results with one statement and one commit (a commit each made the
-/// notification updates most of the database's commits). Returns, per result and in
-/// order, whether it was recorded: `false` as for [`record`].
+/// Records attempts' results on rows this worker holds, with one statement and one
+/// commit (a commit each made these updates most of the database's commits). Returns,
+/// per result and in order, whether it was recorded: `false` when the row had already
+/// left `sending` (a receipt came first, or the lease expired and another worker took it).
 pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Vec<bool>> {
     if results.is_empty() {
         return Ok(Vec::new());
@@ -170,26 +150,6 @@ pub enum ReceiptEffect {
     Unchanged(String),
     /// No notification with this id on this channel.
     Unknown,
-}
-
-/// Applies a delivery receipt: any unfinished notification of `channel` moves to `state`.
-/// (The receipt endpoint applies concurrent receipts in groups, through
-/// [`ReceiptGroup`](super::receipt_group::ReceiptGroup).)
-pub async fn apply_receipt(
-    pool: &PgPool,
-    channel: &str,
-    id: Uuid,
-    state: Terminal,
-    provider_ref: Option<&str>,
-) -> sqlx::Result<ReceiptEffect> {
-    let one = Receipt {
-        channel: channel.to_owned(),
-        id,
-        state,
-        provider_ref: provider_ref.map(Into::into),
-    };
-    let mut effects = apply_receipts(pool, std::slice::from_ref(&one)).await?;
-    Ok(effects.pop().unwrap_or(ReceiptEffect::Unknown))
 }
 
 /// Ends `temporary-failure` every notification of `channel` accepted more than `timeout`

@@ -9,7 +9,7 @@
 //! notification never share a group: the second is applied after the first, as it would
 //! be one at a time.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
@@ -34,8 +34,8 @@ pub struct Receipt {
     pub provider_ref: Option<String>,
 }
 
-/// Applies receipts (distinct notifications) with one UPDATE, and reads the state of
-/// those it did not change with one SELECT. Effects are in the order given.
+/// Applies receipts (distinct notifications) with one statement: the UPDATE, and the
+/// state of those it did not change. Effects are in the order given.
 pub async fn apply_receipts(
     pool: &PgPool,
     receipts: &[Receipt],
@@ -50,15 +50,23 @@ pub async fn apply_receipts(
     let channels: Vec<&str> = sorted.iter().map(|r| r.channel.as_str()).collect();
     let states: Vec<&str> = sorted.iter().map(|r| r.state.as_str()).collect();
     let refs: Vec<Option<&str>> = sorted.iter().map(|r| r.provider_ref.as_deref()).collect();
-    let changed: Vec<(Uuid, String)> = sqlx::query_as(
-        "UPDATE notification n
-            SET state = r.state, finished_at = now(), lease_until = NULL,
-                provider_ref = COALESCE(n.provider_ref, r.provider_ref)
-           FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[])
-                AS r(id, channel, state, provider_ref)
-          WHERE n.id = r.id AND n.channel = r.channel
-            AND n.state IN ('queued', 'sending', 'sent')
-      RETURNING n.id, n.channel",
+    // The outer SELECT sees the rows as they were before the UPDATE: their state is
+    // only used for the receipts that changed nothing.
+    let rows: Vec<(Uuid, String, bool, Option<String>)> = sqlx::query_as(
+        "WITH r AS (SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[])
+                                AS r(id, channel, state, provider_ref)),
+              changed AS (
+                UPDATE notification n
+                   SET state = r.state, finished_at = now(), lease_until = NULL,
+                       provider_ref = COALESCE(n.provider_ref, r.provider_ref)
+                  FROM r
+                 WHERE n.id = r.id AND n.channel = r.channel
+                   AND n.state IN ('queued', 'sending', 'sent')
+             RETURNING n.id, n.channel)
+         SELECT r.id, r.channel, c.id IS NOT NULL, n.state
+           FROM r
+           LEFT JOIN changed c ON c.id = r.id AND c.channel = r.channel
+           LEFT JOIN notification n ON n.id = r.id AND n.channel = r.channel",
     )
     .bind(&ids)
     .bind(&channels)
@@ -66,39 +74,16 @@ pub async fn apply_receipts(
     .bind(&refs)
     .fetch_all(pool)
     .await?;
-    let changed: HashSet<(Uuid, &str)> = changed
+    let by_key: HashMap<(Uuid, &str), (bool, Option<&String>)> = rows
         .iter()
-        .map(|(id, channel)| (*id, channel.as_str()))
+        .map(|(id, channel, changed, state)| ((*id, channel.as_str()), (*changed, state.as_ref())))
         .collect();
-    let key = |i: usize| (ids[i], channels[i]);
-    let rest: Vec<usize> = (0..receipts.len())
-        .filter(|i| !changed.contains(&key(*i)))
-        .collect();
-    let mut current: Vec<(Uuid, String, String)> = Vec::new();
-    if !rest.is_empty() {
-        let rest_ids: Vec<Uuid> = rest.iter().map(|i| ids[*i]).collect();
-        let rest_channels: Vec<&str> = rest.iter().map(|i| channels[*i]).collect();
-        current = sqlx::query_as(
-            "SELECT n.id, n.channel, n.state FROM notification n
-               JOIN UNNEST($1::uuid[], $2::text[]) AS r(id, channel)
-                 ON n.id = r.id AND n.channel = r.channel",
-        )
-        .bind(&rest_ids)
-        .bind(&rest_channels)
-        .fetch_all(pool)
-        .await?;
-    }
     Ok(receipts
         .iter()
-        .map(|r| {
-            let (id, channel) = (r.id, r.channel.as_str());
-            if changed.contains(&(id, channel)) {
-                return ReceiptEffect::Recorded;
-            }
-            match current.iter().find(|(c, ch, _)| *c == id && ch == channel) {
-                Some((_, _, state)) => ReceiptEffect::Unchanged(state.clone()),
-                None => ReceiptEffect::Unknown,
-            }
+        .map(|r| match by_key.get(&(r.id, r.channel.as_str())) {
+            Some((true, _)) => ReceiptEffect::Recorded,
+            Some((false, Some(state))) => ReceiptEffect::Unchanged((*state).clone()),
+            _ => ReceiptEffect::Unknown,
         })
         .collect())
 }

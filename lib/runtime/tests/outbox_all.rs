@@ -21,14 +21,7 @@ async fn append_all_writes_like_append_in_order_and_refuses_personal_data() {
         .collect();
     let single = common::status(a, 9);
     for id in [a, b] {
-        sqlx::query(
-            "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at)
-             VALUES ($1, '1.001193', 1, 'submitted', '0251******87', now())",
-        )
-        .bind(id)
-        .execute(&pool)
-        .await
-        .expect("dossier");
+        test_db.dossier(id).await;
     }
     let mut tx = pool.begin().await.expect("tx");
     outbox::append_all(&mut tx, "t.status", &events)
@@ -116,14 +109,7 @@ async fn a_batch_of_mixed_events_writes_like_append_and_append_copy() {
     let test_db = common::TestDb::create("outbox_batch").await;
     let pool = test_db.pool.clone();
     let dossier = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at)
-         VALUES ($1, '1.001193', 1, 'submitted', '0251******87', now())",
-    )
-    .bind(dossier)
-    .execute(&pool)
-    .await
-    .expect("dossier");
+    test_db.dossier(dossier).await;
     let routed = Envelope::new(
         "/test",
         RoutedV1 {

@@ -42,6 +42,18 @@ impl TestDb {
         Self { name, pool }
     }
 
+    /// Inserts a submitted dossier `id` (events refer to it).
+    pub async fn dossier(&self, id: Uuid) {
+        sqlx::query(
+            "INSERT INTO dossier (id, procedure_code, status, stage, applicant_id_masked, submitted_at)
+             VALUES ($1, '1.001193', 1, 'submitted', '0251******87', now())",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .expect("dossier");
+    }
+
     /// Closes the pool and drops the database.
     pub async fn drop_now(self) {
         self.pool.close().await;
