@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::Args;
 use dossierflow_consumers::webhooks::{Backoff, DeliveryConfig, Webhooks, seal_secret, supervise};
 use dossierflow_domain::AgencyId;
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::{CryptoArgs, DbArgs, LogFormat, parse_duration};
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::{self, Metrics};
@@ -142,6 +143,7 @@ pub fn start(
     args: &WebhookArgs,
     tasks: &mut JoinSet<anyhow::Result<()>>,
     pool: PgPool,
+    commits: CommitGroups,
     keys: Keyring,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
@@ -153,5 +155,5 @@ pub fn start(
         metrics,
         shutdown,
     ));
-    Webhooks { pool }
+    Webhooks { commits }
 }

@@ -20,6 +20,7 @@ use dossierflow_consumers::notify::senders::{
 use dossierflow_consumers::notify::templates::Templates;
 use dossierflow_consumers::notify::worker::{self, WorkerConfig};
 use dossierflow_consumers::notify::{Notify, senders};
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::config::parse_duration;
 use dossierflow_runtime::telemetry::Metrics;
@@ -266,6 +267,7 @@ pub fn start(
     kafka: &KafkaArgs,
     tasks: &mut JoinSet<anyhow::Result<()>>,
     pool: &PgPool,
+    commits: CommitGroups,
     metrics: &Arc<Metrics>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Notify> {
@@ -284,7 +286,7 @@ pub fn start(
         shutdown.clone(),
     ));
     Ok(Notify {
-        pool: pool.clone(),
+        commits,
         kafka: kafka.clone(),
         metrics: metrics.clone(),
         enabled,

@@ -14,6 +14,7 @@ use dossierflow_consumers::{
 };
 use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_producers::intake;
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::stage::{self, Stage, StageContext};
 use dossierflow_runtime::telemetry::{self, Health, Metrics};
 use dossierflow_runtime::{db, kafka, outbox, shutdown};
@@ -179,6 +180,12 @@ pub async fn start(
         metrics: metrics.clone(),
         shutdown: shutdown.clone(),
     };
+    // Each stage groups the commits of the records it handles at the same time.
+    let (group_pool, group_metrics, group_max) =
+        (pool.clone(), metrics.clone(), c.retry.stage_commit_group);
+    let commits = move |stage: &'static str| {
+        CommitGroups::for_stage(group_pool.clone(), group_max, &group_metrics, stage)
+    };
     // One resilience layer (one breaker, one rate limit, one audit) for the verify stage
     // and the portal's synchronous lookups of this process.
     let lookups = match &args.csdlqg.csdlqg_url {
@@ -203,6 +210,7 @@ pub async fn start(
         let verify = Verify {
             keys: c.crypto.keyring()?,
             pool: pool.clone(),
+            commits: commits("verify"),
             gate: lookups.gate(),
             registry: lookups.registry.clone(),
             config,
@@ -216,7 +224,7 @@ pub async fn start(
             &mut tasks,
             Enrich {
                 keys: c.crypto.keyring()?,
-                pool: pool.clone(),
+                commits: commits("enrich"),
                 facts: facts.clone(),
                 kafka: c.kafka.clone(),
             },
@@ -227,7 +235,7 @@ pub async fn start(
         spawn_stage(
             &mut tasks,
             Route {
-                pool: pool.clone(),
+                commits: commits("route"),
                 facts: facts.clone(),
                 kafka: c.kafka.clone(),
             },
@@ -240,6 +248,7 @@ pub async fn start(
             &c.kafka,
             &mut tasks,
             &pool,
+            commits("notify"),
             &metrics,
             &shutdown,
         )?;
@@ -273,6 +282,7 @@ pub async fn start(
             &args.webhooks,
             &mut tasks,
             pool.clone(),
+            commits("webhooks"),
             c.crypto.keyring()?,
             ctx.metrics.clone(),
             shutdown.clone(),

@@ -2,21 +2,21 @@
 
 use dossierflow_csdlqg::CitizenRecord;
 use dossierflow_domain::ProcedureCode;
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_schemas::{EnrichedV1, Envelope, VerificationOutcome, VerifiedV1, topics};
-use sqlx::PgPool;
 
 use super::handle::decide;
 use crate::Facts;
 
 /// The enrich stage.
 pub struct Enrich {
-    /// Database pool.
-    pub pool: PgPool,
+    /// The database, through group commits (records handled together share a commit).
+    pub commits: CommitGroups,
     /// Catalogue and calendar.
     pub facts: Facts,
     /// Topic names.
@@ -36,7 +36,7 @@ impl Stage for Enrich {
         _delivery: Delivery,
     ) -> Result<(), StageError> {
         let dossier_id = event.data.dossier_id;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.commits.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }

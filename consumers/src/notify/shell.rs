@@ -6,13 +6,13 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use dossierflow_domain::Status;
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_runtime::telemetry::{ChannelLabel, Metrics};
 use dossierflow_schemas::{Envelope, NotificationV1, StatusV1, topics};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::channel::NotifyChannel;
@@ -23,8 +23,8 @@ use crate::deadlines::OVERDUE_REASON;
 
 /// The notify stage.
 pub struct Notify {
-    /// Database pool.
-    pub pool: PgPool,
+    /// The database, through group commits (records handled together share a commit).
+    pub commits: CommitGroups,
     /// Topic names.
     pub kafka: KafkaArgs,
     /// Metrics.
@@ -61,7 +61,7 @@ impl Stage for Notify {
                 d.status_code
             ),
         })?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.commits.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }

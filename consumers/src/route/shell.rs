@@ -2,12 +2,12 @@
 
 use dossierflow_domain::ProcedureCode;
 use dossierflow_domain::Status;
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_schemas::{EnrichedV1, Envelope, RoutedV1, StatusV1, TriageV1, topics};
-use sqlx::PgPool;
 
 use super::codes::{CodeGenError, next_code};
 use super::handle::{Target, choose, due_date, reception_day};
@@ -15,8 +15,8 @@ use crate::Facts;
 
 /// The route stage.
 pub struct Route {
-    /// Database pool.
-    pub pool: PgPool,
+    /// The database, through group commits (records handled together share a commit).
+    pub commits: CommitGroups,
     /// Catalogue and calendar.
     pub facts: Facts,
     /// Topic names.
@@ -49,7 +49,7 @@ impl Stage for Route {
             d.residence_commune.as_deref(),
             &self.facts.catalog,
         );
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.commits.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }

@@ -9,13 +9,14 @@ use dossierflow_csdlqg::{
     CitizenRecord, LookupContext, LookupError, LookupRequest, PopulationRegistry, compare,
 };
 use dossierflow_domain::{DiacriticPolicy, ProcedureCode};
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::db::{claim_event, was_processed};
 use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_schemas::{Envelope, SubmittedV1, topics};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::handle::{Applicant, Decision, decide, parse_applicant};
@@ -42,6 +43,8 @@ pub type Gate = Arc<dyn Fn() -> Option<Duration> + Send + Sync>;
 pub struct Verify {
     /// Database pool.
     pub pool: PgPool,
+    /// The same database, through group commits (records handled together share a commit).
+    pub commits: CommitGroups,
     /// The population register behind the resilience layer (retries, breaker, limits).
     pub registry: Arc<dyn PopulationRegistry>,
     /// The resilience layer's circuit breaker: `Some` while open.
@@ -92,7 +95,7 @@ impl Stage for Verify {
         let outcome = compare(&request, record.as_ref(), self.config.policy);
         let decision = decide(d.dossier_id, &request_id, &outcome, chrono::Utc::now());
 
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.commits.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }
@@ -206,7 +209,7 @@ async fn mark_waiting(
 }
 
 async fn stage_record(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     keys: &Keyring,
     dossier_id: Uuid,
     record: &CitizenRecord,
@@ -222,7 +225,7 @@ async fn stage_record(
     .bind(dossier_id)
     .bind(key_id)
     .bind(sealed)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -230,7 +233,7 @@ async fn stage_record(
 /// Writes the verification outcome on the dossier row; returns the rows updated (0 when
 /// the row does not exist).
 async fn record_decision(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     dossier_id: Uuid,
     decision: &Decision,
 ) -> sqlx::Result<u64> {
@@ -245,7 +248,7 @@ async fn record_decision(
     .bind(decision.verified.outcome.as_str())
     .bind(&decision.verified.mismatched_fields)
     .bind(decision.refusal.is_some())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected())
 }
@@ -254,7 +257,7 @@ async fn record_decision(
 /// ID is kept as the intake keeps it: sealed and blind-indexed, never in clear. An existing
 /// row is left as it is.
 async fn insert_dossier(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     keys: &Keyring,
     d: &SubmittedV1,
     applicant: &Applicant,
@@ -282,7 +285,7 @@ async fn insert_dossier(
     .bind(id_key)
     .bind(index)
     .bind(index_key)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -1,17 +1,17 @@
 //! I/O shell of the webhooks stage: queues a delivery for each routed dossier whose
 //! agency has a webhook.
 
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::db::claim_event;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_schemas::{Envelope, RoutedV1};
-use sqlx::PgPool;
 
 use super::handle::delivery_id;
 
 /// The enqueue stage.
 pub struct Webhooks {
-    /// Database pool.
-    pub pool: PgPool,
+    /// The database, through group commits (records handled together share a commit).
+    pub commits: CommitGroups,
 }
 
 #[async_trait::async_trait]
@@ -29,7 +29,7 @@ impl Stage for Webhooks {
             reason: "unencodable",
             message: format!("routed event cannot be encoded: {e}"),
         })?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.commits.begin().await?;
         if !claim_event(&mut tx, Self::NAME, event.id).await? {
             return Ok(());
         }

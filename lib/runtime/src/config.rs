@@ -173,6 +173,11 @@ pub struct RetryArgs {
     /// in order). The verify stage uses `--csdlqg-max-in-flight` instead.
     #[arg(long, env = "DOSSIER__STAGE__CONCURRENCY", default_value_t = 16)]
     pub stage_concurrency: usize,
+    /// Records a stage may commit together in one database transaction (group commit:
+    /// one WAL flush for many records; 1 commits each record alone). At most 60.
+    #[arg(long, env = "DOSSIER__STAGE__COMMIT_GROUP", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub stage_commit_group: u32,
     /// Delay of each retry topic, comma-separated; a deferred record walks through them,
     /// then goes to the dead-letter topic.
     #[arg(long, env = "DOSSIER__RETRY__DELAYS", default_value = "10s,60s,300s", value_parser = parse_durations)]

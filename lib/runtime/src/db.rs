@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::migrate::MigrateDatabase;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgConnection, Postgres};
 use uuid::Uuid;
 
 use crate::config::DbArgs;
@@ -57,7 +57,7 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// Claims an event for a consumer. `false` means it was processed before: skip it.
 pub async fn claim_event(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     consumer: &str,
     event_id: Uuid,
 ) -> sqlx::Result<bool> {
@@ -66,7 +66,7 @@ pub async fn claim_event(
     )
     .bind(consumer)
     .bind(event_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }

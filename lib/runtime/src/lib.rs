@@ -14,6 +14,7 @@
 //! - [`lag`]: consumer-lag metrics from librdkafka statistics.
 //! - [`kafka`]: producer, consumer and topic administration.
 //! - [`crypto`]: AES-256-GCM encryption at rest with a rotating keyring.
+//! - [`commit_group`]: many stage records in one transaction and one commit.
 //! - [`db`]: pool, database creation, migrations, the inbox (processed events).
 //! - [`outbox`]: writing events in the business transaction and relaying them to Kafka.
 //! - [`stage`]: the consume → handle → commit loops every stage runs (concurrency,
@@ -22,6 +23,7 @@
 
 pub mod admin;
 pub mod catalogue;
+pub mod commit_group;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -25,6 +25,12 @@ const STAGE_DURATION: Spec = (
     "seconds",
     "Time to handle one message, decode to commit",
 );
+const STAGE_COMMIT_GROUP: Spec = (
+    Stages,
+    "dossier_stage_commit_group_size",
+    "records",
+    "Records that shared one database commit (group commit), per stage",
+);
 const DEAD_LETTERS: Spec = (
     Stages,
     "dossier_dead_letters_total",
@@ -200,6 +206,10 @@ fn latency_buckets() -> Histogram {
     ])
 }
 
+fn group_buckets() -> Histogram {
+    Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0])
+}
+
 impl Metrics {
     /// Creates and registers every metric.
     pub fn new() -> Arc<Self> {
@@ -209,6 +219,10 @@ impl Metrics {
             stage_duration: c.add(
                 STAGE_DURATION,
                 Family::new_with_constructor(latency_buckets),
+            ),
+            stage_commit_group: c.add(
+                STAGE_COMMIT_GROUP,
+                Family::new_with_constructor(group_buckets),
             ),
             dead_letters: c.add(DEAD_LETTERS, Family::default()),
             retry_published: c.add(RETRY_PUBLISHED, Family::default()),

@@ -46,6 +46,8 @@ pub struct Metrics {
     pub stage_messages: Family<StageOutcome, Counter>,
     /// Handling time per message, decode to commit.
     pub stage_duration: Family<StageLabel, Histogram, fn() -> Histogram>,
+    /// Records per group commit.
+    pub stage_commit_group: Family<StageLabel, Histogram, fn() -> Histogram>,
     /// Records sent to the dead-letter topic.
     pub dead_letters: Family<DeadLetterLabels, Counter>,
     /// Records forwarded to a retry topic, per stage and level.

@@ -7,7 +7,7 @@
 //! other dossier of that agency.
 
 use dossierflow_schemas::{Envelope, Event};
-use sqlx::{Postgres, Transaction};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::write::refuse_sensitive;
@@ -82,7 +82,7 @@ impl Batch {
 
     /// Writes every event to the outbox, and those added with [`Batch::add`] to the
     /// history, in the order added, with one statement. Nothing is sent for an empty batch.
-    pub async fn write(self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<()> {
+    pub async fn write(self, tx: &mut PgConnection) -> sqlx::Result<()> {
         if self.is_empty() {
             return Ok(());
         }
@@ -109,7 +109,7 @@ impl Batch {
         .bind(&self.payloads)
         .bind(&self.histories)
         .bind(&self.in_history)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! [`Batch`].
 
 use dossierflow_schemas::{Envelope, Event};
-use sqlx::{Postgres, Transaction};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::batch::Batch;
@@ -13,7 +13,7 @@ use crate::crypto::Keyring;
 
 /// Writes an event to the outbox and to the dossier's event history.
 pub async fn append<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     topic: &str,
     event: &Envelope<T>,
 ) -> sqlx::Result<()> {
@@ -27,7 +27,7 @@ pub async fn append<T: Event>(
 /// (the event id as associated data) until the relay opens and publishes it. Nothing
 /// personal lies in clear in the table, its backups or its WAL meanwhile.
 pub async fn append_sealed<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     topic: &str,
     event: &Envelope<T>,
     keys: &Keyring,
@@ -43,7 +43,7 @@ pub async fn append_sealed<T: Event>(
 /// Inserts the event's history row (its redacted form) and its outbox row in one
 /// statement.
 async fn with_history<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     topic: &str,
     event: &Envelope<T>,
     payload: serde_json::Value,
@@ -69,7 +69,7 @@ async fn with_history<T: Event>(
     .bind(payload)
     .bind(key_id)
     .bind(blob)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -77,7 +77,7 @@ async fn with_history<T: Event>(
 /// Writes several events (of one type, not carrying personal data) to the outbox and to
 /// their dossiers' histories, in order, with one statement whatever their number.
 pub async fn append_all<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     topic: &str,
     events: &[Envelope<T>],
 ) -> sqlx::Result<()> {
@@ -92,7 +92,7 @@ pub async fn append_all<T: Event>(
 /// Writes a delivery copy of an event to another topic (e.g. an agency's topic) under a
 /// new event id, without adding to the history.
 pub async fn append_copy<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     topic: &str,
     event: &Envelope<T>,
 ) -> sqlx::Result<Uuid> {
@@ -104,7 +104,7 @@ pub async fn append_copy<T: Event>(
 }
 
 async fn insert<T: Event>(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     id: Uuid,
     topic: &str,
     event: &Envelope<T>,
@@ -126,7 +126,7 @@ async fn insert<T: Event>(
     .bind(event.time)
     .bind(key_id)
     .bind(blob)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -71,6 +71,12 @@ pub enum StageError {
     },
 }
 
+impl From<crate::commit_group::CommitError> for StageError {
+    fn from(e: crate::commit_group::CommitError) -> Self {
+        Self::Transient(e.into())
+    }
+}
+
 impl From<sqlx::Error> for StageError {
     fn from(e: sqlx::Error) -> Self {
         Self::Transient(e.into())

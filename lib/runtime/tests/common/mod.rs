@@ -21,6 +21,7 @@ fn admin_url() -> String {
 /// A fresh, migrated database named `dftest_<tag>_<uuid>`.
 pub struct TestDb {
     name: String,
+    url: String,
     /// A pool on it (two connections).
     pub pool: PgPool,
 }
@@ -34,12 +35,21 @@ impl TestDb {
             admin_url().rsplit_once('/').expect("db in url").0
         );
         let pool = db::connect_and_migrate(&DbArgs {
-            database_url: url,
+            database_url: url.clone(),
             db_max_connections: 2,
         })
         .await
         .expect("database");
-        Self { name, pool }
+        Self { name, url, pool }
+    }
+
+    /// Another pool of `connections` on the same database.
+    pub async fn pool_of(&self, connections: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(connections)
+            .connect(&self.url)
+            .await
+            .expect("pool")
     }
 
     /// Inserts a submitted dossier `id` (events refer to it).

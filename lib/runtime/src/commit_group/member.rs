@@ -1,0 +1,137 @@
+//! A member of a commit group: its place while it waits, its part of the transaction,
+//! and leaving, after which the last member of a closed group commits it.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use sqlx::{Executor, PgConnection};
+use tokio::sync::OwnedMappedMutexGuard;
+
+use super::{CommitError, Group, Shared, Slot, lock};
+
+/// A member's place in a group while it waits for its turn; leaves if dropped.
+pub(super) struct Joining {
+    pub(super) shared: Arc<Shared>,
+    pub(super) group: Arc<Group>,
+    pub(super) armed: bool,
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        if self.armed {
+            leave(&self.shared, &self.group);
+        }
+    }
+}
+
+/// One member's part of a group transaction. Dereferences to the connection; dropping it
+/// without [`GroupTx::commit`] rolls back this member's work only.
+pub struct GroupTx {
+    pub(super) slot: OwnedMappedMutexGuard<Option<Slot>, Slot>,
+    pub(super) group: Arc<Group>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) released: bool,
+}
+
+impl GroupTx {
+    /// Keeps this member's work and waits for the group's commit.
+    pub async fn commit(mut self) -> Result<(), CommitError> {
+        if let Err(e) = (&mut *self.slot.tx)
+            .execute("RELEASE SAVEPOINT member")
+            .await
+        {
+            return Err(e.into()); // dropping self rolls the savepoint back
+        }
+        self.released = true;
+        let mut done = self.group.done.subscribe();
+        drop(self);
+        let outcome = done
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| CommitError::Group("the group ended without an outcome".into()))?;
+        match outcome.as_ref() {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(CommitError::Group(e.clone())),
+            None => Err(CommitError::Group("no outcome".into())),
+        }
+    }
+}
+
+impl Deref for GroupTx {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.slot.tx
+    }
+}
+
+impl DerefMut for GroupTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.slot.tx
+    }
+}
+
+impl Drop for GroupTx {
+    fn drop(&mut self) {
+        if !self.released {
+            // Done by whoever uses the connection next, before anything else.
+            self.slot.rollback_pending = true;
+        }
+        leave(&self.shared, &self.group);
+    }
+}
+
+/// Counts a member out; the last member of a closed group starts its commit.
+fn leave(shared: &Arc<Shared>, group: &Arc<Group>) {
+    let last = {
+        let mut state = lock(&shared.state);
+        state.members -= 1;
+        let mut c = lock(&group.counts);
+        c.left += 1;
+        if c.left == c.joined && !c.sealed {
+            c.sealed = true;
+            if state.open.as_ref().is_some_and(|o| Arc::ptr_eq(o, group)) {
+                state.open = None;
+            }
+        }
+        c.sealed && c.left == c.joined
+    };
+    if last {
+        let (shared, group) = (shared.clone(), group.clone());
+        // Spawned: `leave` runs in `Drop`, and the member's guard is released just after.
+        tokio::spawn(async move { finish(&shared, &group).await });
+    }
+}
+
+/// Lets the next group run, then commits this one and tells its members.
+async fn finish(shared: &Shared, group: &Group) {
+    group.executed.send_replace(true);
+    let joined = lock(&group.counts).joined;
+    let slot = group.conn.lock().await.take();
+    let result = match slot {
+        None => Ok(()), // no member got as far as beginning: nothing to commit
+        Some(mut slot) => match undo_pending(&mut slot).await {
+            Ok(()) => slot.tx.commit().await,
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, members = joined, "group commit failed; its records will be retried");
+    }
+    if let Some(sizes) = &shared.sizes {
+        sizes.observe(joined as f64);
+    }
+    group
+        .done
+        .send_replace(Some(result.map_err(|e| Arc::from(e.to_string()))));
+}
+
+/// Rolls back the savepoint a member left unfinished.
+pub(super) async fn undo_pending(slot: &mut Slot) -> sqlx::Result<()> {
+    if slot.rollback_pending {
+        (&mut *slot.tx)
+            .execute("ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member")
+            .await?;
+        slot.rollback_pending = false;
+    }
+    Ok(())
+}
