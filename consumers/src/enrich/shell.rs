@@ -46,7 +46,7 @@ impl Stage for Enrich {
         }
         let row: Option<(String, Option<String>, String, Vec<u8>)> = sqlx::query_as(
             "SELECT d.procedure_code, d.receiving_unit, s.key_id, s.sealed FROM dossier d
-             JOIN citizen_record_staging s ON s.dossier_id = d.id WHERE d.id = $1 FOR UPDATE OF d",
+             JOIN citizen_record_staging s ON s.dossier_id = d.id WHERE d.id = $1 FOR NO KEY UPDATE OF d",
         )
         .bind(dossier_id)
         .fetch_optional(&mut *tx)

@@ -79,7 +79,7 @@ impl Stage for Route {
             }
         };
         let (previous,): (i16,) =
-            sqlx::query_as("SELECT status FROM dossier WHERE id = $1 FOR UPDATE")
+            sqlx::query_as("SELECT status FROM dossier WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(d.dossier_id)
                 .fetch_one(&mut *tx)
                 .await?;

@@ -153,7 +153,7 @@ pub async fn route_one(pool: &PgPool, id: Uuid, n: u64) -> anyhow::Result<()> {
         anyhow::bail!("a fresh event id was claimed before");
     }
     let (_previous,): (i16,) =
-        sqlx::query_as("SELECT status FROM dossier WHERE id = $1 FOR UPDATE")
+        sqlx::query_as("SELECT status FROM dossier WHERE id = $1 FOR NO KEY UPDATE")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
