@@ -190,3 +190,37 @@ async fn submitted_keys(prefix: &str) -> Vec<String> {
     }
     keys
 }
+
+/// Retries racing each other: submissions arriving together share a group commit, so a
+/// retry may meet its key's first use uncommitted in its own group. Every answer must
+/// still be the original dossier, and only one is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_retries_with_one_key_store_one_dossier() {
+    require_broker();
+    let db = TestDb::new();
+    let prefix = format!("t{}.", Uuid::new_v4().simple());
+    let app = start_app("intake", &db, &prefix, None, &[]).await;
+    let url = format!("{}/v1/dossiers", app.api);
+    let http = reqwest::Client::new();
+    let sends = (0..16).map(|_| {
+        http.post(&url)
+            .bearer_auth(common::PORTAL_TOKEN)
+            .header("idempotency-key", "portal-burst-1")
+            .json(&valid())
+            .send()
+    });
+    let mut ids = Vec::new();
+    for answer in futures::future::join_all(sends).await {
+        let answer = answer.expect("post");
+        assert_eq!(answer.status(), 202, "every retry is answered as accepted");
+        let body: Value = answer.json().await.expect("json");
+        ids.push(body["dossier_id"].as_str().expect("id").to_owned());
+    }
+    assert!(ids.iter().all(|id| *id == ids[0]), "one dossier: {ids:?}");
+    let pool = db.pool().await;
+    let (dossiers,): (i64,) = sqlx::query_as("SELECT count(*) FROM dossier")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(dossiers, 1);
+}

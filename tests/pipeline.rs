@@ -145,6 +145,17 @@ async fn two_hundred_dossiers_flow_end_to_end_exactly_once() {
         let line =
             format!("dossier_stage_messages_total{{stage=\"{stage}\",outcome=\"processed\"}}");
         assert!(metrics.contains(&line), "{line} missing from /metrics");
+        // The stage committed through commit groups (members counted per group).
+        let sum = format!("dossier_stage_commit_group_size_sum{{stage=\"{stage}\"}} ");
+        let members: f64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(sum.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{sum} missing from /metrics"));
+        assert!(
+            members >= 1.0,
+            "{stage} committed no record through a group"
+        );
     }
     for g in &generated {
         let id = g.body["applicant"]["id_number"].as_str().expect("id");

@@ -8,10 +8,10 @@ use clap::Args;
 use dossierflow_consumers::Facts;
 use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_producers::intake::{IntakeState, OfficerLimit, PortalAuth};
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::{KafkaArgs, parse_duration};
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::Metrics;
-use sqlx::PgPool;
 
 /// Intake API settings.
 #[derive(Debug, Clone, Args)]
@@ -45,7 +45,7 @@ pub struct IntakeArgs {
 /// The intake's shared state from its settings.
 pub fn state(
     args: &IntakeArgs,
-    pool: PgPool,
+    commits: CommitGroups,
     facts: &Facts,
     kafka: KafkaArgs,
     metrics: Arc<Metrics>,
@@ -55,7 +55,8 @@ pub fn state(
     let portal_auth = PortalAuth::parse(&args.portal_tokens)
         .map_err(|e| anyhow::anyhow!("--portal-tokens: {e}"))?;
     Ok(IntakeState {
-        pool,
+        pool: commits.pool().clone(),
+        commits,
         catalog: facts.catalog.clone(),
         calendar: facts.calendar.clone(),
         kafka,

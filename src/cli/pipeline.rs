@@ -259,7 +259,7 @@ pub async fn start(
         let registry = lookups.map(|l| l.registry as Arc<dyn PopulationRegistry>);
         let state = super::intake::state(
             &args.intake,
-            pool.clone(),
+            commits("intake"),
             &facts,
             c.kafka.clone(),
             metrics,

@@ -32,6 +32,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use dossierflow_csdlqg::PopulationRegistry;
 use dossierflow_domain::{Catalog, WorkingCalendar};
+use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::Metrics;
@@ -51,6 +52,8 @@ pub use store::{last4, view};
 pub struct IntakeState {
     /// Database pool.
     pub pool: PgPool,
+    /// The same database, through group commits: submissions accepted together share one.
+    pub commits: CommitGroups,
     /// Procedure and agency catalogue, for validation.
     pub catalog: Arc<Catalog>,
     /// Topic names.

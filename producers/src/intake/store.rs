@@ -1,4 +1,4 @@
-//! Intake persistence: one transaction per accepted submission.
+//! Intake persistence: each accepted submission is one savepoint of a group commit.
 
 use chrono::Utc;
 use dossierflow_domain::Status;
@@ -41,7 +41,9 @@ pub async fn accept(
         status: Status::Submitted.as_str().to_owned(),
         submitted_at: now,
     };
-    let mut tx = state.pool.begin().await?;
+    // Submissions arriving together share a commit (group commit); this one's rows are
+    // its own savepoint of the group, and `commit` returns once the group is durable.
+    let mut tx = state.commits.begin().await?;
     if let Some(key) = key {
         let hash = hex(&Sha256::digest(raw));
         let inserted = sqlx::query(
@@ -56,14 +58,16 @@ pub async fn accept(
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
-            tx.rollback().await?;
+            // Read through the group's transaction: the first use of the key may be an
+            // earlier member of this same group, not committed yet. Answer only once it is.
             let (stored_hash, response): (String, serde_json::Value) = sqlx::query_as(
                 "SELECT request_hash, response FROM idempotency_key WHERE client = $1 AND key = $2",
             )
             .bind(CLIENT)
             .bind(key)
-            .fetch_one(&state.pool)
+            .fetch_one(&mut *tx)
             .await?;
+            tx.commit().await?;
             return Ok(if stored_hash == hash {
                 Stored::Replayed(serde_json::from_value(response)?)
             } else {
