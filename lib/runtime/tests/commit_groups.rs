@@ -177,28 +177,9 @@ async fn a_failed_commit_fails_every_member_and_writes_nothing() {
     .await
     .expect("table");
     let (release, hold) = oneshot::channel::<()>();
-    let first = {
-        let groups = groups.clone();
-        tokio::spawn(async move {
-            let mut tx = groups.begin().await?;
-            sqlx::query("INSERT INTO once VALUES (1)")
-                .execute(&mut *tx)
-                .await?;
-            hold.await.expect("released");
-            tx.commit().await
-        })
-    };
+    let first = insert_once(&groups, Some(hold));
     until_members(&groups, 1).await;
-    let second = {
-        let groups = groups.clone();
-        tokio::spawn(async move {
-            let mut tx = groups.begin().await?;
-            sqlx::query("INSERT INTO once VALUES (1)")
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await
-        })
-    };
+    let second = insert_once(&groups, None);
     until_members(&groups, 2).await;
     release.send(()).expect("release");
     for t in [first, second] {
@@ -256,6 +237,24 @@ async fn a_full_group_closes_and_the_next_runs_after_it() {
         "groups interleaved: {rows:?}"
     );
     db.drop_now().await;
+}
+
+/// A member inserting 1 into `once`, waiting for `hold` (if any) before committing.
+fn insert_once(
+    groups: &CommitGroups,
+    hold: Option<oneshot::Receiver<()>>,
+) -> JoinHandle<Result<(), CommitError>> {
+    let groups = groups.clone();
+    tokio::spawn(async move {
+        let mut tx = groups.begin().await?;
+        sqlx::query("INSERT INTO once VALUES (1)")
+            .execute(&mut *tx)
+            .await?;
+        if let Some(hold) = hold {
+            hold.await.expect("released");
+        }
+        tx.commit().await
+    })
 }
 
 async fn futures_join(

@@ -94,7 +94,11 @@ fn leave(shared: &Arc<Shared>, group: &Arc<Group>) {
     if last {
         let (shared, group) = (shared.clone(), group.clone());
         // Spawned: `leave` runs in `Drop`, and the member's guard is released just after.
-        tokio::spawn(async move { finish(&shared, &group).await });
+        // Without a runtime (it is gone) nobody waits for the outcome, and the
+        // transaction is rolled back when its connection is dropped.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { finish(&shared, &group).await });
+        }
     }
 }
 
