@@ -15,7 +15,6 @@ use dossierflow_runtime::commit_group::CommitGroups;
 use dossierflow_runtime::config::{CryptoArgs, DbArgs, LogFormat, parse_duration};
 use dossierflow_runtime::crypto::Keyring;
 use dossierflow_runtime::telemetry::{self, Metrics};
-use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -142,14 +141,13 @@ impl WebhookArgs {
 pub fn start(
     args: &WebhookArgs,
     tasks: &mut JoinSet<anyhow::Result<()>>,
-    pool: PgPool,
     commits: CommitGroups,
     keys: Keyring,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) -> Webhooks {
     tasks.spawn(supervise(
-        pool.clone(),
+        commits.pool().clone(),
         keys,
         args.config(),
         metrics,

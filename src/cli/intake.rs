@@ -55,7 +55,6 @@ pub fn state(
     let portal_auth = PortalAuth::parse(&args.portal_tokens)
         .map_err(|e| anyhow::anyhow!("--portal-tokens: {e}"))?;
     Ok(IntakeState {
-        pool: commits.pool().clone(),
         commits,
         catalog: facts.catalog.clone(),
         calendar: facts.calendar.clone(),

@@ -25,7 +25,6 @@ use dossierflow_runtime::config::KafkaArgs;
 use dossierflow_runtime::config::parse_duration;
 use dossierflow_runtime::telemetry::Metrics;
 use dossierflow_runtime::tokens::BearerDigests;
-use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -266,7 +265,6 @@ pub fn start(
     args: &NotifyArgs,
     kafka: &KafkaArgs,
     tasks: &mut JoinSet<anyhow::Result<()>>,
-    pool: &PgPool,
     commits: CommitGroups,
     metrics: &Arc<Metrics>,
     shutdown: &CancellationToken,
@@ -279,7 +277,7 @@ pub fn start(
         tracing::warn!("no notification channel is configured: status changes are not notified");
     }
     tasks.spawn(worker::supervise(
-        pool.clone(),
+        commits.pool().clone(),
         built,
         args.workers()?,
         metrics.clone(),

@@ -209,7 +209,6 @@ pub async fn start(
         };
         let verify = Verify {
             keys: c.crypto.keyring()?,
-            pool: pool.clone(),
             commits: commits("verify"),
             gate: lookups.gate(),
             registry: lookups.registry.clone(),
@@ -247,7 +246,6 @@ pub async fn start(
             &args.notify,
             &c.kafka,
             &mut tasks,
-            &pool,
             commits("notify"),
             &metrics,
             &shutdown,
@@ -281,7 +279,6 @@ pub async fn start(
         let stage = super::agency_webhooks::start(
             &args.webhooks,
             &mut tasks,
-            pool.clone(),
             commits("webhooks"),
             c.crypto.keyring()?,
             ctx.metrics.clone(),

@@ -41,9 +41,7 @@ pub type Gate = Arc<dyn Fn() -> Option<Duration> + Send + Sync>;
 
 /// The verify stage.
 pub struct Verify {
-    /// Database pool.
-    pub pool: PgPool,
-    /// The same database, through group commits (records handled together share a commit).
+    /// The database, through group commits (records handled together share a commit).
     pub commits: CommitGroups,
     /// The population register behind the resilience layer (retries, breaker, limits).
     pub registry: Arc<dyn PopulationRegistry>,
@@ -69,7 +67,7 @@ impl Stage for Verify {
         event: &Envelope<SubmittedV1>,
         delivery: Delivery,
     ) -> Result<(), StageError> {
-        if was_processed(&self.pool, Self::NAME, event.id).await? {
+        if was_processed(self.commits.pool(), Self::NAME, event.id).await? {
             return Ok(());
         }
         let d = &event.data;
@@ -170,7 +168,8 @@ impl Verify {
             _ => None,
         };
         if let Some(reason) = waiting
-            && let Err(db) = mark_waiting(&self.pool, &self.keys, d, applicant, reason).await
+            && let Err(db) =
+                mark_waiting(self.commits.pool(), &self.keys, d, applicant, reason).await
         {
             return StageError::from(db);
         }

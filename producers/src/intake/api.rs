@@ -245,7 +245,7 @@ pub async fn get_dossier(State(state): State<IntakeState>, Path(id): Path<String
             vec![],
         );
     };
-    match store::view(&state.pool, id).await {
+    match store::view(state.pool(), id).await {
         Ok(Some(v)) => Json(v).into_response(),
         Ok(None) => error(
             StatusCode::NOT_FOUND,

@@ -112,7 +112,7 @@ pub async fn by_code(
          FROM dossier WHERE dossier_code = $1",
     )
     .bind(&code)
-    .fetch_optional(&state.pool)
+    .fetch_optional(state.pool())
     .await
     {
         Ok(r) => r,
@@ -128,7 +128,7 @@ pub async fn by_code(
         "SELECT type, occurred_at FROM dossier_event WHERE dossier_id = $1 ORDER BY seq",
     )
     .bind(id)
-    .fetch_all(&state.pool)
+    .fetch_all(state.pool())
     .await
     {
         Ok(h) => h,

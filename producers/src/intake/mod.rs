@@ -50,9 +50,8 @@ pub use store::{last4, view};
 /// Everything the handlers need.
 #[derive(Clone)]
 pub struct IntakeState {
-    /// Database pool.
-    pub pool: PgPool,
-    /// The same database, through group commits: submissions accepted together share one.
+    /// The database, through group commits: submissions accepted together share one
+    /// ([`IntakeState::pool`] for everything else).
     pub commits: CommitGroups,
     /// Procedure and agency catalogue, for validation.
     pub catalog: Arc<Catalog>,
@@ -74,6 +73,13 @@ pub struct IntakeState {
     pub lookup_deadline: Duration,
     /// Data keys, to open the sealed citizen data agencies pull.
     pub keys: Keyring,
+}
+
+impl IntakeState {
+    /// The database pool (the one the commit groups use).
+    pub fn pool(&self) -> &PgPool {
+        self.commits.pool()
+    }
 }
 
 /// The API routes. Submissions and progress reads require a portal client's bearer

@@ -96,7 +96,7 @@ pub async fn pull(
     query: Result<Query<PullQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    match authorize(&state.pool, &headers, &agency).await {
+    match authorize(state.pool(), &headers, &agency).await {
         Ok(Ok(())) => {}
         Ok(Err(denied)) => return denied.response(),
         Err(e) => return unavailable(&e),
@@ -138,7 +138,7 @@ pub async fn pull(
     .bind(after.map(|c| c.received_at))
     .bind(after.map(|c| c.id).unwrap_or_default())
     .bind(limit + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(state.pool())
     .await
     {
         Ok(rows) => rows,
@@ -164,7 +164,7 @@ pub async fn pull(
         .bind(&agency)
         .bind(&ids)
         .bind(&fields)
-        .execute(&state.pool)
+        .execute(state.pool())
         .await
         {
             return unavailable(&e);

@@ -40,7 +40,7 @@ pub async fn apply(
     update: &Update,
     key: Option<&str>,
 ) -> anyhow::Result<Applied> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.pool().begin().await?;
     let row: Option<Locked> = sqlx::query_as(
         "SELECT id, agency_id, status, due_at FROM dossier WHERE dossier_code = $1 FOR NO KEY UPDATE",
     )

@@ -142,7 +142,7 @@ async fn update_inner(
     body: Body,
 ) -> (Response, Option<&'static str>) {
     let rejected = |r: Response| (r, Some("rejected"));
-    let agency = match caller(&state.pool, headers).await {
+    let agency = match caller(state.pool(), headers).await {
         Ok(Ok(a)) => a,
         Ok(Err(denied)) => return rejected(denied.response()),
         Err(e) => return (unavailable(&e), None),

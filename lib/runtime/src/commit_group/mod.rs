@@ -107,18 +107,13 @@ impl CommitGroups {
         Self::build(pool, max, None)
     }
 
-    /// As [`CommitGroups::new`], observing each group's size in `sizes`.
-    pub fn with_sizes(pool: PgPool, max: usize, sizes: Histogram) -> Self {
-        Self::build(pool, max, Some(sizes))
-    }
-
     /// Groups for `stage`, their sizes observed in `dossier_stage_commit_group_size`.
     pub fn for_stage(pool: PgPool, max: u32, metrics: &Metrics, stage: &'static str) -> Self {
         let sizes = metrics
             .stage_commit_group
             .get_or_create(&StageLabel { stage })
             .clone();
-        Self::with_sizes(pool, max as usize, sizes)
+        Self::build(pool, max as usize, Some(sizes))
     }
 
     fn build(pool: PgPool, max: usize, sizes: Option<Histogram>) -> Self {
