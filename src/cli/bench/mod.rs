@@ -11,6 +11,7 @@
 
 mod broker;
 mod csdlqg;
+mod dbwork;
 mod load;
 mod outcome;
 mod pgbatch;

@@ -2,8 +2,8 @@
 //! enrich, route, notify, webhooks; CSDLQG simulator at zero latency, notification
 //! providers and agency webhooks simulated), fed by the bench at maximum rate and at
 //! fixed rates ([`super::load`]). Per step: throughput, submit→routed and
-//! submit→notified percentiles ([`super::outcome`]), and CPU and memory per process
-//! ([`super::procstat`]).
+//! submit→notified percentiles ([`super::outcome`]), CPU and memory per process
+//! ([`super::procstat`]), and database work per dossier ([`super::dbwork`]).
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use dossierflow_producers::generate::{Mix, population};
 use dossierflow_producers::submit::Outgoing;
 use uuid::Uuid;
 
+use super::dbwork::{self, Snapshot};
 use super::load::{self, Load, Rate};
 use super::outcome::{self, percentile};
 use super::procstat::{Meter, Usage, clock_tick};
@@ -24,6 +25,8 @@ use super::stack::{SEED, Stack, StackPlan};
 pub const STAGES: [&str; 6] = ["intake", "verify", "enrich", "route", "notify", "webhooks"];
 /// Dossiers sent and completed before the first step, not counted.
 const WARM_UP: usize = 10;
+/// The warm-up step's label; its database work is not measured.
+const WARM_UP_LABEL: &str = "warm-up";
 /// Applicants refused by CSDLQG (unknown, wrong birth date), as the chaos test's portal.
 const MIX: Mix = Mix {
     unknown: 0.02,
@@ -46,7 +49,7 @@ pub struct PipelinePlan {
 }
 
 /// Starts the stack, runs the warm-up and every step, stops the stack; returns the
-/// latency section and the per-process section.
+/// latency section, the per-process section and the database-work section.
 pub async fn run(plan: &PipelinePlan) -> anyhow::Result<Vec<Section>> {
     let mut stack = Stack::create(plan.stack.clone(), "pipeline").await?;
     let result = steps(plan, &mut stack).await;
@@ -66,9 +69,11 @@ async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
     let pop = population(SEED, plan.stack.population, &catalog);
     let (tick, tick_read) = clock_tick();
     let (mut lat, mut procs) = sections(plan, stack, tick, tick_read);
+    let mut db = Section::new("pipeline-db", "Full pipeline: database work per dossier");
+    db.notes = dbwork::notes();
 
     let items = load::dossiers(&pop, &catalog, WARM_UP, SEED + 1_000, MIX);
-    let warm = step(plan, stack, items, None, "warm-up", tick).await?;
+    let warm = step(plan, stack, items, None, WARM_UP_LABEL, tick).await?;
     if !warm.complete {
         anyhow::bail!("the pipeline did not finish the warm-up dossiers within --time-limit");
     }
@@ -89,16 +94,18 @@ async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
         let s = step(plan, stack, items, rate.per_second(), &rate.label(), tick).await?;
         behind = if s.complete { Vec::new() } else { s.ids };
         lat.rows.push(s.row);
+        db.rows.extend(s.db);
         for u in s.usage {
             procs.rows.push(usage_row(&rate.label(), &u, s.secs));
         }
     }
-    Ok(vec![lat, procs])
+    Ok(vec![lat, procs, db])
 }
 
 /// One step's outcome.
 struct Step {
     row: Row,
+    db: Option<Row>,
     usage: Vec<Usage>,
     secs: f64,
     complete: bool,
@@ -114,6 +121,12 @@ async fn step(
     tick: f64,
 ) -> anyhow::Result<Step> {
     stack.children.check_alive()?;
+    let measure_db = label != WARM_UP_LABEL;
+    let db_before = if measure_db {
+        Some(Snapshot::take(&stack.pool).await?)
+    } else {
+        None
+    };
     let meter = Meter::start(stack.targets().0, tick);
     let deadline = Instant::now() + plan.time_limit;
     let (sent, finished, open) = (counter(), counter(), counter());
@@ -175,8 +188,26 @@ async fn step(
         row = row.metric("routed unseen", l.missing_routed as f64);
     }
     row = row.metric("cut short", if complete { 0.0 } else { 1.0 });
+    let db = match db_before {
+        Some(before) => {
+            eprintln!(
+                "bench: waiting {}s for PostgreSQL's row counts to settle",
+                dbwork::SETTLE.as_secs()
+            );
+            tokio::time::sleep(dbwork::SETTLE).await;
+            let after = Snapshot::take(&stack.pool).await?;
+            Some(dbwork::per_dossier(
+                label,
+                &before,
+                &after,
+                submitted.accepted.len(),
+            ))
+        }
+        None => None,
+    };
     Ok(Step {
         row,
+        db,
         usage,
         secs,
         complete,
