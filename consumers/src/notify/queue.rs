@@ -43,41 +43,67 @@ pub async fn claim(
     limit: i64,
     lease: Duration,
 ) -> sqlx::Result<Vec<Claimed>> {
-    // A row is claimable when it is due and is its dossier's earliest unsent notification
-    // on this channel (a later status waits for an earlier one). The due rows are walked
-    // in `notification_due` order and each is checked with a correlated `min(seq)`, one
-    // probe of `notification_heads` per row, so a round costs about what it claims, not
-    // the size of the backlog. (Sorting every open row of the channel each round starved
-    // the database with 15,000 queued; an anti-join lets the planner, misled by stale
-    // statistics right after a burst, compare every pair.) The conditions are re-checked
-    // on the latest row version when it is locked, so a row another worker claimed after
-    // this statement's snapshot is skipped, never claimed twice; a predecessor another
-    // worker holds is still open, so the order is kept.
-    sqlx::query_as(
-        "WITH due AS (
-             SELECT n.id FROM notification n
-              WHERE n.channel = $1 AND n.state IN ('queued', 'sending')
-                AND (n.state = 'queued' OR n.lease_until < now())
-                AND n.next_attempt_at <= now()
-                AND n.seq = (SELECT min(p.seq) FROM notification p
-                              WHERE p.channel = $1 AND p.dossier_id = n.dossier_id
-                                AND p.state IN ('queued', 'sending'))
-              ORDER BY n.next_attempt_at
-              LIMIT $2
-              FOR UPDATE OF n SKIP LOCKED)
-         UPDATE notification n
-            SET state = 'sending', attempts = n.attempts + 1,
-                lease_until = now() + make_interval(secs => $3)
-           FROM due, dossier d
-          WHERE n.id = due.id AND d.id = n.dossier_id
-      RETURNING n.id, n.dossier_id, n.template, n.attempts, n.facts, d.contact",
-    )
-    .bind(channel)
-    .bind(limit)
-    .bind(lease.as_secs_f64())
-    .fetch_all(pool)
-    .await
+    let mut tx = pool.begin().await?;
+    sqlx::query(CLAIM_PLANNER).execute(&mut *tx).await?;
+    let claimed = sqlx::query_as(CLAIM)
+        .bind(channel)
+        .bind(limit)
+        .bind(lease.as_secs_f64())
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(claimed)
 }
+
+/// The plan PostgreSQL chooses for [`claim`] now (`EXPLAIN`, text), under the same
+/// settings; nothing is claimed. For tests and for operators checking a slow queue.
+pub async fn claim_plan(pool: &PgPool, channel: &str, limit: i64) -> sqlx::Result<String> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(CLAIM_PLANNER).execute(&mut *tx).await?;
+    let lines: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {CLAIM}")))
+        .bind(channel)
+        .bind(limit)
+        .bind(60.0f64)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    Ok(lines.join("\n"))
+}
+
+/// The claim walks `notification_due` in order and stops at `limit`. Left to itself, the
+/// planner misjudges how many due rows are their dossier's head (it guesses 0.5 %; about
+/// half are) and prefers to read every due row, test each, sort and keep the first:
+/// 25 ms a round with 3,000 queued instead of 1.5 ms, growing with the backlog, so the
+/// further behind the queue, the slower it drains. Forbidding the sort for this one
+/// transaction leaves the ordered index scan as the only plan.
+const CLAIM_PLANNER: &str = "SET LOCAL enable_sort = off";
+
+// A row is claimable when it is due and is its dossier's earliest unsent notification
+// on this channel (a later status waits for an earlier one). The due rows are walked
+// in `notification_due` order and each is checked with a correlated `min(seq)`, one
+// probe of `notification_heads` per row, so a round costs about what it claims, not
+// the size of the backlog. (An anti-join lets the planner, misled by stale statistics
+// right after a burst, compare every pair.) The conditions are re-checked on the
+// latest row version when it is locked, so a row another worker claimed after this
+// statement's snapshot is skipped, never claimed twice; a predecessor another worker
+// holds is still open, so the order is kept.
+const CLAIM: &str = "WITH due AS (
+         SELECT n.id FROM notification n
+          WHERE n.channel = $1 AND n.state IN ('queued', 'sending')
+            AND (n.state = 'queued' OR n.lease_until < now())
+            AND n.next_attempt_at <= now()
+            AND n.seq = (SELECT min(p.seq) FROM notification p
+                          WHERE p.channel = $1 AND p.dossier_id = n.dossier_id
+                            AND p.state IN ('queued', 'sending'))
+          ORDER BY n.next_attempt_at
+          LIMIT $2
+          FOR UPDATE OF n SKIP LOCKED)
+     UPDATE notification n
+        SET state = 'sending', attempts = n.attempts + 1,
+            lease_until = now() + make_interval(secs => $3)
+       FROM due, dossier d
+      WHERE n.id = due.id AND d.id = n.dossier_id
+  RETURNING n.id, n.dossier_id, n.template, n.attempts, n.facts, d.contact";
 
 /// The result of one attempt, to be recorded with [`record_all`].
 #[derive(Debug, Clone, PartialEq)]
