@@ -135,6 +135,8 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
     let out = Command::new(BIN)
         .args(["bench", "--only", "pipeline,csdlqg"])
         .args(["--pipeline-rates", "20", "--pipeline-dossiers", "30"])
+        // One relay (intake's) publishes every stage's events.
+        .args(["--pipeline-relays", "1"])
         .args(["--csdlqg-dossiers", "20", "--csdlqg-latency", "50ms"])
         .args(["--sim-population", "2000", "--partitions", "3"])
         .args(["--time-limit", "180s"])
@@ -154,7 +156,10 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
         serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
     let sections = report["sections"].as_array().expect("sections");
     let names: Vec<&str> = sections.iter().filter_map(|s| s["name"].as_str()).collect();
-    assert_eq!(names, ["pipeline", "pipeline-processes", "csdlqg"]);
+    assert_eq!(
+        names,
+        ["pipeline", "pipeline-processes", "pipeline-db", "csdlqg"]
+    );
 
     let rows = sections[0]["rows"].as_array().expect("pipeline rows");
     assert_eq!(rows.len(), 1, "one step: 20/s");
@@ -186,7 +191,20 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
         assert!(metric(row, "RSS MB") > 0.0, "{row}");
     }
 
-    let rows = sections[2]["rows"].as_array().expect("csdlqg rows");
+    let db = sections[2]["rows"].as_array().expect("database rows");
+    assert_eq!(db.len(), 1, "one step: {db:?}");
+    assert_eq!(db[0]["label"], "20/s");
+    for (name, at_least) in [
+        ("WAL kB", 1.0),
+        ("rows written", 10.0),
+        ("outbox", 2.0),
+        ("notification", 1.0),
+        ("dossier", 1.0),
+    ] {
+        assert!(metric(&db[0], name) >= at_least, "{name}: {}", db[0]);
+    }
+
+    let rows = sections[3]["rows"].as_array().expect("csdlqg rows");
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(metric(row, "dossiers"), 20.0, "{row}");

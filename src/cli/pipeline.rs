@@ -154,7 +154,9 @@ pub async fn start(
     }
     let producer = kafka::producer(brokers, &c.kafka.security)?;
     let mut tasks = JoinSet::new();
-    {
+    if !c.outbox.outbox_relay {
+        tracing::info!("outbox relay off in this process: another process publishes its events");
+    } else {
         let (pool, producer, metrics, outbox_args, token) = (
             pool.clone(),
             producer.clone(),

@@ -95,6 +95,11 @@ pub struct OutboxArgs {
     /// Rows published per relay transaction.
     #[arg(long, env = "DOSSIER__OUTBOX__BATCH", default_value_t = 500)]
     pub outbox_batch: i64,
+    /// Run a relay in this process (`true` or `false`). The outbox is one table, so one
+    /// relay publishes every process's events; fewer relays take fuller batches. At least
+    /// one running process must relay, or nothing is published.
+    #[arg(long, env = "DOSSIER__OUTBOX__RELAY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub outbox_relay: bool,
 }
 
 /// Keys for citizen data at rest.

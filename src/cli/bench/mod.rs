@@ -97,6 +97,10 @@ pub struct BenchArgs {
     /// Submissions in flight at most (pipeline and csdlqg parts).
     #[arg(long, default_value_t = 64)]
     pipeline_concurrency: usize,
+    /// Stage processes of the pipeline part that run an outbox relay: the first N of
+    /// intake, verify, enrich, route, notify, webhooks (the others `--outbox-relay false`).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=6))]
+    pipeline_relays: u8,
     /// Citizens in the CSDLQG simulator's population; applicants are drawn from it.
     #[arg(long, default_value_t = 100_000)]
     sim_population: usize,
@@ -204,6 +208,7 @@ async fn run_part(a: &BenchArgs, part: Part, run_id: &str) -> anyhow::Result<Vec
                 rates: a.pipeline_rates.clone(),
                 dossiers: a.pipeline_dossiers,
                 concurrency: a.pipeline_concurrency.max(1),
+                relays: usize::from(a.pipeline_relays),
                 time_limit: a.time_limit,
             };
             pipeline::run(&plan).await?

@@ -44,6 +44,8 @@ pub struct PipelinePlan {
     pub dossiers: usize,
     /// Submissions in flight at most.
     pub concurrency: usize,
+    /// How many stage processes (the first of [`STAGES`]) run an outbox relay.
+    pub relays: usize,
     /// Upper bound of each step (submission and completion).
     pub time_limit: Duration,
 }
@@ -60,8 +62,9 @@ pub async fn run(plan: &PipelinePlan) -> anyhow::Result<Vec<Section>> {
 async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Section>> {
     stack.start_csdlqg_sim(Duration::ZERO, None)?;
     stack.start_providers().await?;
-    for stage in STAGES {
-        stack.start_stage(stage, &[])?;
+    for (i, stage) in STAGES.into_iter().enumerate() {
+        let relay = ("DOSSIER__OUTBOX__RELAY", (i < plan.relays).to_string());
+        stack.start_stage(stage, &[relay])?;
     }
     eprintln!("bench: waiting for the simulators and stages to be healthy");
     stack.wait_healthy().await?;
@@ -233,10 +236,11 @@ fn sections(plan: &PipelinePlan, stack: &Stack, tick: f64, tick_read: bool) -> (
     let mut lat = Section::new("pipeline", "Full pipeline: throughput and latency (ms)");
     lat.notes.extend([
         format!(
-            "processes: {} (one each); csdlqg-sim at 0 ms latency, {} citizens; notify-sim \
-             (every channel, delivery receipts); webhook-sim for every agency; brokers {}, \
-             {} partitions",
+            "processes: {} (one each; the first {} run an outbox relay); csdlqg-sim at 0 ms \
+             latency, {} citizens; notify-sim (every channel, delivery receipts); webhook-sim \
+             for every agency; brokers {}, {} partitions",
             STAGES.join(", "),
+            plan.relays,
             p.population,
             p.brokers,
             p.partitions
