@@ -56,7 +56,7 @@ pub async fn claim(
 }
 
 /// The plan PostgreSQL chooses for [`claim`] now (`EXPLAIN`, text), under the same
-/// settings; nothing is claimed. For tests and for operators checking a slow queue.
+/// settings; nothing is claimed. The tests check it against a deep backlog.
 pub async fn claim_plan(pool: &PgPool, channel: &str, limit: i64) -> sqlx::Result<String> {
     let mut tx = pool.begin().await?;
     sqlx::query(CLAIM_PLANNER).execute(&mut *tx).await?;
