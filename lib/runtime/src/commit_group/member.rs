@@ -31,13 +31,15 @@ pub struct GroupTx {
     pub(super) group: Arc<Group>,
     pub(super) shared: Arc<Shared>,
     pub(super) released: bool,
+    /// Works at the transaction's top level, without a savepoint (the first member).
+    pub(super) bare: bool,
 }
 
 impl GroupTx {
     /// Keeps this member's work and waits for the group's commit.
     pub async fn commit(mut self) -> Result<(), CommitError> {
-        // The savepoint stays open: the next member's nests inside it (one round trip
-        // less per record), and a member that fails rolls back to its own, the newest.
+        // A savepoint stays open: the next member's nests inside it (one round trip less
+        // per record), and a member that fails rolls back to its own, the newest.
         self.released = true;
         let mut done = self.group.done.subscribe();
         drop(self);
@@ -70,7 +72,11 @@ impl Drop for GroupTx {
     fn drop(&mut self) {
         if !self.released {
             // Done by whoever uses the connection next, before anything else.
-            self.slot.rollback_pending = true;
+            self.slot.pending = if self.bare {
+                Undo::Transaction
+            } else {
+                Undo::Savepoint
+            };
         }
         leave(&self.shared, &self.group);
     }
@@ -109,6 +115,8 @@ async fn finish(shared: &Shared, group: &Group) {
     let slot = group.conn.lock().await.take();
     let result = match slot {
         None => Ok(()), // no member got as far as beginning: nothing to commit
+        // A first member that failed leaves nothing kept: roll back, nothing to commit.
+        Some(slot) if slot.pending == Undo::Transaction => slot.tx.rollback().await,
         Some(mut slot) => match undo_pending(&mut slot).await {
             Ok(()) => slot.tx.commit().await,
             Err(e) => Err(e),
@@ -125,13 +133,29 @@ async fn finish(shared: &Shared, group: &Group) {
         .send_replace(Some(result.map_err(|e| Arc::from(e.to_string()))));
 }
 
-/// Rolls back the savepoint a member left unfinished.
+/// What a member that left without committing asks to be undone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Undo {
+    /// Nothing: no member left work unfinished.
+    Nothing,
+    /// A later member's savepoint: roll back to it; the earlier members' work stays.
+    Savepoint,
+    /// The first member's work, all the transaction holds: begin the transaction again.
+    Transaction,
+}
+
+/// Undoes the work a member left unfinished.
 pub(super) async fn undo_pending(slot: &mut Slot) -> sqlx::Result<()> {
-    if slot.rollback_pending {
-        (&mut *slot.tx)
-            .execute("ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member")
-            .await?;
-        slot.rollback_pending = false;
+    let sql = match slot.pending {
+        Undo::Nothing => return Ok(()),
+        Undo::Savepoint => "ROLLBACK TO SAVEPOINT member; RELEASE SAVEPOINT member",
+        // One round trip; the connection stays in a transaction, as `tx` expects.
+        Undo::Transaction => "ROLLBACK; BEGIN",
+    };
+    (&mut *slot.tx).execute(sql).await?;
+    if slot.pending == Undo::Transaction {
+        slot.fresh = true;
     }
+    slot.pending = Undo::Nothing;
     Ok(())
 }

@@ -8,11 +8,14 @@
 //! durable.
 //!
 //! How a group forms (no timer, so nothing waits when the stage is idle):
-//! - handlers that begin while a group is open join it, up to `max` members. Each
-//!   member's work runs in its own savepoint, one member at a time on the group's
-//!   connection. A member that fails, or returns without committing, rolls back alone;
-//!   the others go on. A kept savepoint is not released (the next one nests inside it,
-//!   a round trip less per record);
+//! - handlers that begin while a group is open join it, up to `max` members. They run
+//!   one at a time on the group's connection. The first member of a transaction works
+//!   at its top level; each later one in a savepoint of its own. A member that fails, or
+//!   returns without committing, rolls back alone (the first one by rolling back the
+//!   still empty transaction and beginning it again); the others go on. A kept
+//!   savepoint is not released (the next one nests inside it, a round trip less per
+//!   record). A lone record, the common case on a quiet stage, so costs `BEGIN`, its
+//!   work and `COMMIT`: no savepoint, no subtransaction;
 //! - when a member finishes and nobody else has joined, the group closes and commits.
 //!   An idle stage commits each record at once; a busy one commits many together;
 //! - a new group runs statements only once every member of the previous group is done
@@ -36,7 +39,7 @@ use sqlx::{Executor, PgPool, Postgres, Transaction};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, watch};
 
 use crate::telemetry::{Metrics, StageLabel};
-use member::{Joining, undo_pending};
+use member::{Joining, Undo, undo_pending};
 
 pub use member::GroupTx;
 
@@ -46,7 +49,7 @@ pub const MAX_GROUP: usize = 60;
 /// Why a member's work was not committed.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
-    /// A statement of the member's own savepoint handling failed.
+    /// A statement of the group's transaction handling (begin, savepoint, undo) failed.
     #[error("group transaction: {0}")]
     Db(#[from] sqlx::Error),
     /// The group's commit failed; nothing of the group was written.
@@ -77,10 +80,14 @@ struct State {
     members: usize,
 }
 
-/// The group's transaction, and whether a member left its savepoint to roll back.
+/// The group's transaction and what is in it.
 struct Slot {
     tx: Transaction<'static, Postgres>,
-    rollback_pending: bool,
+    /// No member's work is kept in the transaction: the next member needs no savepoint.
+    fresh: bool,
+    /// What a member that left without committing asks to be undone, before the
+    /// connection is used again.
+    pending: Undo,
 }
 
 type Outcome = Option<Result<(), Arc<str>>>;
@@ -140,7 +147,8 @@ impl CommitGroups {
     }
 
     /// Joins the open group (or opens one) and waits for this member's turn on its
-    /// connection. The work done through the result is one savepoint of the group.
+    /// connection. The work done through the result is the group transaction's first
+    /// part, or a savepoint in it, and is kept or rolled back alone.
     pub async fn begin(&self) -> Result<GroupTx, CommitError> {
         let mut joining = Joining {
             shared: self.shared.clone(),
@@ -157,7 +165,8 @@ impl CommitGroups {
             let tx = self.shared.pool.begin().await?;
             *guard = Some(Slot {
                 tx,
-                rollback_pending: false,
+                fresh: true,
+                pending: Undo::Nothing,
             });
         }
         let mut slot = match OwnedMutexGuard::try_map(guard, Option::as_mut) {
@@ -165,13 +174,20 @@ impl CommitGroups {
             Err(_) => return Err(CommitError::Group("group transaction missing".into())),
         };
         undo_pending(&mut slot).await?;
-        (&mut *slot.tx).execute("SAVEPOINT member").await?;
+        // Only the work of earlier members needs protecting from this one's failure.
+        let bare = slot.fresh;
+        if bare {
+            slot.fresh = false;
+        } else {
+            (&mut *slot.tx).execute("SAVEPOINT member").await?;
+        }
         joining.armed = false;
         Ok(GroupTx {
             slot,
             group,
             shared: self.shared.clone(),
             released: false,
+            bare,
         })
     }
 
