@@ -161,9 +161,12 @@ async fn agencies_pull_their_dossiers_and_report_status() {
         .await
         .expect("get");
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "unknown agency");
+    let r = http.get(&pull_b).send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        http.get(&pull_b).send().await.expect("get").status(),
-        StatusCode::UNAUTHORIZED
+        r.headers()["www-authenticate"],
+        "Bearer",
+        "the 401 challenge"
     );
     let r = http
         .get(&pull_b)

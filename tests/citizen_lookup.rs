@@ -44,6 +44,11 @@ async fn lookups_disclose_only_the_procedures_fields_and_fail_soft() {
     // Authentication.
     let r = http.post(&url).json(&json!({})).send().await.expect("post");
     assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        "Bearer",
+        "the 401 challenge"
+    );
     let r = http
         .post(&url)
         .bearer_auth("wrong")
@@ -52,6 +57,9 @@ async fn lookups_disclose_only_the_procedures_fields_and_fail_soft() {
         .await
         .expect("post");
     assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"], "unauthenticated", "{body}");
 
     // One procedure of each class: province department, commune with sensitive fields.
     let classes = ["1.004227", "1.001193", "1.003658"];

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::api::error;
-use super::auth::PortalAuth;
+use super::auth::{PortalAuth, challenge};
 
 /// Why an agency request is not allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,12 +30,7 @@ impl Denied {
     /// The error response.
     pub fn response(self) -> Response {
         match self {
-            Denied::Unauthenticated => error(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "send Authorization: Bearer <agency token>",
-                vec![],
-            ),
+            Denied::Unauthenticated => challenge("send Authorization: Bearer <agency token>"),
             Denied::Forbidden => error(
                 StatusCode::FORBIDDEN,
                 "forbidden",

@@ -46,14 +46,15 @@ pub async fn require_portal_client(
     next.run(request).instrument(span).await
 }
 
-/// `401` with the JSON error body and the `WWW-Authenticate` challenge.
+/// `401` for a portal request: the JSON error body and the `WWW-Authenticate` challenge.
 pub fn unauthenticated() -> Response {
-    let mut response = error(
-        StatusCode::UNAUTHORIZED,
-        "unauthenticated",
-        "send Authorization: Bearer <portal token>",
-        vec![],
-    );
+    challenge("send Authorization: Bearer <portal token>")
+}
+
+/// `401` with the JSON error body (`unauthenticated`, `message`) and the
+/// `WWW-Authenticate: Bearer` challenge RFC 9110 requires on every 401.
+pub fn challenge(message: &'static str) -> Response {
+    let mut response = error(StatusCode::UNAUTHORIZED, "unauthenticated", message, vec![]);
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

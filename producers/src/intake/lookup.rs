@@ -81,12 +81,7 @@ pub async fn citizen_lookup(
     body: axum::body::Body,
 ) -> Response {
     let Some(client) = state.portal_auth.authenticate(&headers) else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorised",
-            "send Authorization: Bearer <portal token>",
-            vec![],
-        );
+        return super::auth::unauthenticated();
     };
     let body = match super::body::read_json(&headers, body, state.max_body_bytes).await {
         Ok(v) => v,
