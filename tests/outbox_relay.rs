@@ -6,7 +6,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{TestDb, require_broker, start_app};
-use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -25,24 +24,7 @@ async fn a_process_without_a_relay_leaves_its_events_to_another_processs_relay()
     let prefix = format!("t{}.", Uuid::new_v4().simple());
     let off = [("DOSSIER__OUTBOX__RELAY", "false")];
     let intake = start_app("intake", &db, &prefix, None, &off).await;
-    let body = json!({
-        "procedure_code": "1.001193",
-        "applicant": {"full_name": "Trần Thị Bích Ngọc", "id_number": "025190000123",
-                      "birth_date": "20/04/1990", "phone": "0912345678"}
-    });
-    let answer = reqwest::Client::new()
-        .post(format!("{}/v1/dossiers", intake.api))
-        .bearer_auth(common::PORTAL_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(answer.status(), 202, "the dossier is accepted");
-    let accepted: Value = answer.json().await.expect("json");
-    let dossier: Uuid = accepted["dossier_id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("dossier id");
+    let dossier = common::portal::submit(&intake.api, "025190000123").await;
     let pool = db.pool().await;
 
     // Several idle polls of a relay (20 ms) would have emptied it by now.

@@ -12,7 +12,6 @@ use std::process::{Command, Output, Stdio};
 use common::{BIN, TestDb, require_broker, start_app};
 use dossierflow_runtime::config::{DEV_INDEX_KEYS, DEV_KEYS};
 use dossierflow_runtime::crypto::Keyring;
-use serde_json::json;
 use uuid::Uuid;
 
 const ALICE: &str = "025190012387";
@@ -185,30 +184,9 @@ async fn intake_stores_the_applicant_id_sealed_and_blind_indexed() {
     let db = TestDb::new();
     let prefix = format!("t{}.", Uuid::new_v4().simple());
     let app = start_app("intake", &db, &prefix, None, &[]).await;
-    let http = reqwest::Client::new();
     let mut ids = Vec::new();
     for id_number in [ALICE, BOB] {
-        let body = json!({
-            "procedure_code": "1.001193",
-            "applicant": {"full_name": "Trần Thị Bích Ngọc", "id_number": id_number,
-                          "birth_date": "20/04/1990", "phone": "0912345678"}
-        });
-        let r = http
-            .post(format!("{}/v1/dossiers", app.api))
-            .bearer_auth(common::PORTAL_TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(r.status(), 202);
-        let v: serde_json::Value = r.json().await.expect("json");
-        ids.push(
-            v["dossier_id"]
-                .as_str()
-                .expect("id")
-                .parse::<Uuid>()
-                .expect("uuid"),
-        );
+        ids.push(common::portal::submit(&app.api, id_number).await);
     }
     let pool = db.pool().await;
     let (row, sealed, key, index, index_key): (String, Vec<u8>, String, String, String) =

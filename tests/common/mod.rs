@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod kafka;
+pub mod portal;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
