@@ -135,6 +135,7 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
     let out = Command::new(BIN)
         .args(["bench", "--only", "pipeline,csdlqg"])
         .args(["--pipeline-rates", "20", "--pipeline-dossiers", "30"])
+        .args(["--pipeline-warm-up", "20"])
         // One relay (intake's) publishes every stage's events.
         .args(["--pipeline-relays", "1"])
         .args(["--csdlqg-dossiers", "20", "--csdlqg-latency", "50ms"])
@@ -203,6 +204,8 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
     ] {
         assert!(metric(&db[0], name) >= at_least, "{name}: {}", db[0]);
     }
+    // The warm-up's notifications (at least one per dossier) were analysed before the step.
+    assert!(metric(&db[0], "stats rows") >= 20.0, "{}", db[0]);
 
     let rows = sections[3]["rows"].as_array().expect("csdlqg rows");
     assert_eq!(rows.len(), 1);

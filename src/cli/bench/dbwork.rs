@@ -35,6 +35,9 @@ pub struct Snapshot {
     pub wal: i64,
     /// Per table: rows inserted, updated (HOT included), updated HOT, deleted.
     pub tables: BTreeMap<String, [i64; 4]>,
+    /// Rows of `notification` in the planner's statistics (`pg_class.reltuples`; -1
+    /// when the table was never vacuumed or analysed).
+    pub stats_rows: f64,
 }
 
 impl Snapshot {
@@ -54,7 +57,17 @@ impl Snapshot {
             .into_iter()
             .map(|(t, ins, upd, hot, del)| (t, [ins, upd, hot, del]))
             .collect();
-        Ok(Self { wal, tables })
+        let (stats_rows,): (f64,) = sqlx::query_as(
+            "SELECT coalesce(max(reltuples), -1)::float8 FROM pg_class
+              WHERE relname = 'notification' AND relkind = 'r'",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok(Self {
+            wal,
+            tables,
+            stats_rows,
+        })
     }
 }
 
@@ -95,6 +108,7 @@ pub fn per_dossier(label: &str, before: &Snapshot, after: &Snapshot, dossiers: u
         0.0
     };
     row.metric("HOT %", hot_share)
+        .metric("stats rows", before.stats_rows)
 }
 
 /// The notes that go with the section.
@@ -102,7 +116,9 @@ pub fn notes() -> Vec<String> {
     vec![
         "per dossier of the step: WAL kB = WAL written by the whole server (pg_current_wal_lsn), \
          rows written = row versions inserted + updated + deleted in the bench's database \
-         (pg_stat_user_tables), in all and per table; HOT % = updates that wrote no index entry"
+         (pg_stat_user_tables), in all and per table; HOT % = updates that wrote no index entry; \
+         stats rows = notification rows in the planner's statistics at the step's start \
+         (pg_class.reltuples, -1 = never analysed), not per dossier"
             .into(),
         format!(
             "read before the step and {}s after it ends (backends publish row counts late); \
@@ -120,6 +136,7 @@ mod tests {
         Snapshot {
             wal,
             tables: tables.iter().map(|(t, c)| ((*t).to_owned(), *c)).collect(),
+            stats_rows: wal as f64,
         }
     }
 
@@ -148,5 +165,7 @@ mod tests {
         // 6 updates, 1 of them HOT.
         let hot = row.get("HOT %").unwrap_or_default();
         assert!((hot - 100.0 / 6.0).abs() < 1e-9, "{hot}");
+        // Statistics as they were when the step started, not a difference.
+        assert_eq!(row.get("stats rows"), Some(10.0 * 1024.0));
     }
 }

@@ -94,6 +94,11 @@ pub struct BenchArgs {
     /// Dossiers submitted per pipeline step (each step also stops at --time-limit).
     #[arg(long, default_value_t = 3000)]
     pipeline_dossiers: usize,
+    /// Dossiers the pipeline part sends and completes before its first step, not
+    /// counted; the database is then vacuumed and analysed, so that the steps run with
+    /// the planner statistics a running system has.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pipeline_warm_up: u32,
     /// Submissions in flight at most (pipeline and csdlqg parts).
     #[arg(long, default_value_t = 64)]
     pipeline_concurrency: usize,
@@ -207,6 +212,7 @@ async fn run_part(a: &BenchArgs, part: Part, run_id: &str) -> anyhow::Result<Vec
                 stack: stack_plan(a, run_id, "c"),
                 rates: a.pipeline_rates.clone(),
                 dossiers: a.pipeline_dossiers,
+                warm_up: a.pipeline_warm_up as usize,
                 concurrency: a.pipeline_concurrency.max(1),
                 relays: usize::from(a.pipeline_relays),
                 time_limit: a.time_limit,
