@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::TestDb;
+use common::{TestDb, until_members};
 use dossierflow_runtime::commit_group::{CommitError, CommitGroups};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::oneshot;
@@ -40,17 +38,6 @@ async fn has_member_savepoint(conn: &mut PgConnection) -> bool {
             .expect("undo the probe");
     }
     released.is_ok()
-}
-
-/// Waits until `n` members have joined and not finished.
-async fn until_members(groups: &CommitGroups, n: usize) {
-    for _ in 0..2_000 {
-        if groups.members() == n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("expected {n} members, have {}", groups.members());
 }
 
 async fn insert(conn: &mut PgConnection, k: i32) -> sqlx::Result<()> {

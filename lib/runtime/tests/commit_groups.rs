@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::TestDb;
+use common::{TestDb, until_members};
 use dossierflow_runtime::commit_group::{CommitError, CommitGroups};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -71,17 +71,6 @@ fn member(
             Then::Drop => Ok(()),
         }
     })
-}
-
-/// Waits until `n` members have joined and not finished.
-async fn until_members(groups: &CommitGroups, n: usize) {
-    for _ in 0..2_000 {
-        if groups.members() == n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("expected {n} members, have {}", groups.members());
 }
 
 /// (k, xid, seq) of every row, by k.

@@ -1,6 +1,6 @@
 //! Shared by the runtime's integration tests: a throw-away PostgreSQL database, created
-//! and migrated by [`TestDb::create`] and dropped by [`TestDb::drop_now`], and sample
-//! events.
+//! and migrated by [`TestDb::create`] and dropped by [`TestDb::drop_now`], sample
+//! events, and waiting for commit-group members.
 // Each test crate uses only some of these.
 #![allow(dead_code)]
 
@@ -112,4 +112,15 @@ pub fn submitted(dossier_id: Uuid) -> Envelope<SubmittedV1> {
             receiving_unit: None,
         },
     )
+}
+
+/// Waits (up to 10 s) until `n` members have joined `groups` and not finished.
+pub async fn until_members(groups: &dossierflow_runtime::commit_group::CommitGroups, n: usize) {
+    for _ in 0..2_000 {
+        if groups.members() == n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("expected {n} members, have {}", groups.members());
 }
