@@ -73,9 +73,9 @@ pub async fn claim_plan(pool: &PgPool, channel: &str, limit: i64) -> sqlx::Resul
 /// half are) and prefers to read every due row, test each, sort and keep the first:
 /// 25 ms a round with 3,000 queued instead of 1.5 ms, growing with the backlog, so the
 /// further behind the queue, the slower it drains. Forbidding the sort for this one
-/// transaction leaves the ordered index scan as the only plan. The setting travels with
-/// `BEGIN` (one simple query), so it costs no round trip of its own.
-const CLAIM_BEGIN: &str = "BEGIN; SET LOCAL enable_sort = off";
+/// transaction leaves the ordered index scan as the only plan, at no round trip of its
+/// own.
+const CLAIM_BEGIN: &str = dossierflow_runtime::db::BEGIN_WITHOUT_SORT;
 
 // A row is claimable when it is due and is its dossier's earliest unsent notification
 // on this channel (a later status waits for an earlier one). The due rows are walked

@@ -13,6 +13,14 @@ use uuid::Uuid;
 
 use crate::config::DbArgs;
 
+/// Begins a transaction in which PostgreSQL may not sort: for queue reads written as
+/// an ordered index walk that stops at a limit (the outbox relay, the notification
+/// claim). Queue tables are near empty or misjudged when analysed, and the plan made
+/// then (read all, sort, keep the first) would read the whole backlog each round. The
+/// setting travels with `BEGIN` (one simple query): no round trip of its own. Use with
+/// `pool.begin_with`.
+pub const BEGIN_WITHOUT_SORT: &str = "BEGIN; SET LOCAL enable_sort = off";
+
 /// Creates the database when missing, connects, and applies pending migrations.
 pub async fn connect_and_migrate(args: &DbArgs) -> anyhow::Result<PgPool> {
     let pool = connect(args).await?;

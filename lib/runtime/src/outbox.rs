@@ -137,10 +137,9 @@ async fn measure_backlog(pool: &PgPool, metrics: &Metrics) {
 /// `batch`. The outbox is a queue: usually near empty when autovacuum analyses it, then
 /// thousands of rows deep in a burst or after a broker outage. A plan made for the
 /// empty table (read all, sort, keep `batch`), cached in the connection's prepared
-/// statement until the next analyse, would read and sort the whole backlog every round.
-/// Sorting switched off for the relay's own transaction (no extra round trip) keeps
-/// the index walk whatever the statistics say.
-const RELAY_BEGIN: &str = "BEGIN; SET LOCAL enable_sort = off";
+/// statement until the next analyse, would read and sort the whole backlog every round;
+/// the relay's transaction therefore forbids sorting.
+const RELAY_BEGIN: &str = crate::db::BEGIN_WITHOUT_SORT;
 
 const RELAY_SELECT: &str = "SELECT id, aggregateid, type, topic, source, payload, occurred_at,
         key_id, sealed FROM outbox ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED";
