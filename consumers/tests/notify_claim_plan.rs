@@ -61,7 +61,7 @@ async fn a_deep_backlog_is_claimed_in_order_without_sorting_it() {
          SELECT (SELECT count(*) FROM c WHERE c.status_code = 1),
                 (SELECT max(next_attempt_at) FROM c)
                   <= (SELECT min(next_attempt_at) FROM notification
-                       WHERE state = 'queued' AND status_code = 1)",
+                       WHERE lease_until IS NULL AND status_code = 1)",
     )
     .bind(&ids)
     .fetch_one(&pool)

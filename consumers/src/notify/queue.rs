@@ -1,11 +1,13 @@
 //! The `notification` table as each channel's send queue: claim with a lease, record an
 //! outcome, apply a delivery receipt, expire missing receipts, count the daily cap.
 //!
-//! A claim marks rows `sending` with a lease and commits at once, so no row lock is held
+//! A claim gives rows a lease (`lease_until`) and commits at once, so no row lock is held
 //! while a provider is called; a worker that dies leaves rows whose lease expires and
-//! which are claimed again (the provider sees the same idempotency key). Every later
-//! update is guarded by the state it expects, so a receipt that arrives before the
-//! worker records the provider's answer wins, and nothing moves out of a final state.
+//! which are claimed again (the provider sees the same idempotency key). A leased row
+//! stays `queued`: a claim changes no indexed column, so PostgreSQL can make it a HOT
+//! update, with no new index entries (migration 0019). Every later update is guarded by
+//! the state it expects, so a receipt that arrives before the worker records the
+//! provider's answer wins, and nothing moves out of a final state.
 
 use std::time::Duration;
 
@@ -77,19 +79,21 @@ pub async fn claim_plan(pool: &PgPool, channel: &str, limit: i64) -> sqlx::Resul
 /// own.
 const CLAIM_BEGIN: &str = dossierflow_runtime::db::BEGIN_WITHOUT_SORT;
 
-// A row is claimable when it is due and is its dossier's earliest unsent notification
-// on this channel (a later status waits for an earlier one). The due rows are walked
+// A row is claimable when it is due, holds no live lease, and is its dossier's earliest
+// unsent notification on this channel (a later status waits for an earlier one). The due rows are walked
 // in `notification_due` order and each is checked with a correlated `min(seq)`, one
 // probe of `notification_heads` per row, so a round costs about what it claims, not
 // the size of the backlog. (An anti-join lets the planner, misled by stale statistics
 // right after a burst, compare every pair.) The conditions are re-checked on the
 // latest row version when it is locked, so a row another worker claimed after this
 // statement's snapshot is skipped, never claimed twice; a predecessor another worker
-// holds is still open, so the order is kept.
+// holds is still open, so the order is kept. The claim sets `state` to the value it
+// already has ('queued'): an unchanged value does not stop a HOT update, and rows an
+// older release left in 'sending' become 'queued' again.
 const CLAIM: &str = "WITH due AS (
          SELECT n.id FROM notification n
           WHERE n.channel = $1 AND n.state IN ('queued', 'sending')
-            AND (n.state = 'queued' OR n.lease_until < now())
+            AND (n.lease_until IS NULL OR n.lease_until < now())
             AND n.next_attempt_at <= now()
             AND n.seq = (SELECT min(p.seq) FROM notification p
                           WHERE p.channel = $1 AND p.dossier_id = n.dossier_id
@@ -98,7 +102,7 @@ const CLAIM: &str = "WITH due AS (
           LIMIT $2
           FOR UPDATE OF n SKIP LOCKED)
      UPDATE notification n
-        SET state = 'sending', attempts = n.attempts + 1,
+        SET state = 'queued', attempts = n.attempts + 1,
             lease_until = now() + make_interval(secs => $3)
        FROM due, dossier d
       WHERE n.id = due.id AND d.id = n.dossier_id
@@ -107,7 +111,7 @@ const CLAIM: &str = "WITH due AS (
 /// The result of one attempt, to be recorded with [`record_all`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempted {
-    /// Notification id (a row this worker holds in `sending`).
+    /// Notification id (a row this worker holds a lease on).
     pub id: Uuid,
     /// What happens next.
     pub next: Next,
@@ -119,8 +123,8 @@ pub struct Attempted {
 
 /// Records attempts' results on rows this worker holds, with one statement and one
 /// commit (a commit each made these updates most of the database's commits). Returns,
-/// per result and in order, whether it was recorded: `false` when the row had already
-/// left `sending` (a receipt came first, or the lease expired and another worker took it).
+/// per result and in order, whether it was recorded: `false` when the row is no longer
+/// leased (a receipt came first and ended it, or it was never claimed).
 pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Vec<bool>> {
     if results.is_empty() {
         return Ok(Vec::new());
@@ -153,7 +157,8 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
                 finished_at = CASE WHEN r.state IN ('queued', 'sent') THEN NULL ELSE now() END
            FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[])
                 AS r(id, state, provider_ref, error, delay)
-          WHERE n.id = r.id AND n.state = 'sending'
+          WHERE n.id = r.id AND n.state IN ('queued', 'sending')
+            AND n.lease_until IS NOT NULL
       RETURNING n.id",
     )
     .bind(&ids)
