@@ -3,11 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
-
 /// The columns `verify::shell::record_decision` and the enrich stage's update set. (The
 /// `finished_at` trigger leaves that indexed column as it was: NULL until a final status.)
 const STAGE_COLUMNS: [&str; 7] = [
@@ -19,22 +14,6 @@ const STAGE_COLUMNS: [&str; 7] = [
     "waiting_since",
     "updated_at",
 ];
-
-async fn updates(pool: &PgPool, at_least: i64) -> (i64, i64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let got: (i64, i64) = sqlx::query_as(
-            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'dossier'",
-        )
-        .fetch_one(pool)
-        .await
-        .expect("stats");
-        if got.0 >= at_least || tokio::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test]
 async fn no_dossier_index_covers_a_column_the_stages_set() {
@@ -66,14 +45,7 @@ async fn verify_and_enrich_updates_write_no_index_entries() {
     for _ in 0..20 {
         ids.push(common::dossier(&pool).await);
     }
-    let admin = std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let url = format!("{}/{name}", admin.rsplit_once('/').expect("db in url").0);
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .expect("connect");
+    let own = common::own_pool(&name).await;
     for id in &ids {
         // The statements of verify (a verified applicant) and enrich.
         sqlx::query(
@@ -94,6 +66,10 @@ async fn verify_and_enrich_updates_write_no_index_entries() {
     }
     // Closing ends the backend, which flushes its statistics.
     own.close().await;
-    assert_eq!(updates(&pool, 40).await, (40, 40), "every update is HOT");
+    assert_eq!(
+        common::updates(&pool, "dossier", 40).await,
+        (40, 40),
+        "every update is HOT"
+    );
     common::drop_db(pool, &name).await;
 }

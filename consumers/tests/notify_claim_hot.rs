@@ -8,40 +8,14 @@ use std::time::Duration;
 
 use dossierflow_consumers::notify::policy::Next;
 use dossierflow_consumers::notify::queue::{Attempted, claim, record_all};
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(60);
 
-/// Row versions of `notification` updated, and how many of them were HOT, as the
-/// server's statistics show them once they are flushed (a backend flushes on exit).
-async fn updates(pool: &PgPool, at_least: i64) -> (i64, i64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let got: (i64, i64) = sqlx::query_as(
-            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
-              WHERE relname = 'notification'",
-        )
-        .fetch_one(pool)
-        .await
-        .expect("stats");
-        if got.0 >= at_least || tokio::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
+/// Claims up to `n` SMS on a connection of its own and closes it (so its statistics are
+/// flushed); returns how many were claimed.
 async fn claims_from_own_connection(name: &str, n: i64) -> usize {
-    let admin = std::env::var("DOSSIER_TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let url = format!("{}/{name}", admin.rsplit_once('/').expect("db in url").0);
-    let own = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .expect("connect");
+    let own = common::own_pool(name).await;
     let claimed = claim(&own, "sms", n, LEASE).await.expect("claim").len();
     // Closing ends the backend, which flushes its statistics.
     own.close().await;
@@ -65,7 +39,7 @@ async fn claims_write_no_index_entries_and_leased_rows_are_still_claimed() {
     }
     let never_claimed = common::notification(&pool, common::dossier(&pool).await, "email").await;
     assert_eq!(claims_from_own_connection(&name, 100).await, 20);
-    let (updated, hot) = updates(&pool, 20).await;
+    let (updated, hot) = common::updates(&pool, "notification", 20).await;
     assert_eq!((updated, hot), (20, 20), "every claim is a HOT update");
 
     let state: Vec<String> =

@@ -1,4 +1,5 @@
-//! A fresh, migrated PostgreSQL database per test, dropped afterwards, and rows to fill it.
+//! A fresh, migrated PostgreSQL database per test, dropped afterwards, rows to fill it,
+//! and the server's update counts (HOT or not) for a table.
 // Each test crate uses only some of these.
 #![allow(dead_code)]
 
@@ -14,18 +15,52 @@ fn admin_url() -> String {
 /// Creates and migrates `dftest_<label>_<uuid>`; returns its pool and name.
 pub async fn fresh_db(label: &str) -> (PgPool, String) {
     let name = format!("dftest_{label}_{}", uuid::Uuid::new_v4().simple());
-    let url = format!(
-        "{}/{name}",
-        admin_url().rsplit_once('/').expect("db in url").0
-    );
     let args = dossierflow_runtime::config::DbArgs {
-        database_url: url,
+        database_url: db_url(&name),
         db_max_connections: 8,
     };
     let pool = dossierflow_runtime::db::connect_and_migrate(&args)
         .await
         .expect("database");
     (pool, name)
+}
+
+/// The URL of database `name` on the test server.
+pub fn db_url(name: &str) -> String {
+    format!(
+        "{}/{name}",
+        admin_url().rsplit_once('/').expect("db in url").0
+    )
+}
+
+/// A one-connection pool on database `name`, for work whose statistics a test reads:
+/// closing it ends the backend, which flushes them (see [`updates`]).
+pub async fn own_pool(name: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db_url(name))
+        .await
+        .expect("connect")
+}
+
+/// Row versions of `table` updated, and how many of them were HOT (wrote no index
+/// entry), once the server shows at least `at_least` updates or 20 s have passed.
+/// Backends publish their counts late, at the latest when they exit.
+pub async fn updates(pool: &PgPool, table: &str, at_least: i64) -> (i64, i64) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got: (i64, i64) = sqlx::query_as(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = $1",
+        )
+        .bind(table)
+        .fetch_one(pool)
+        .await
+        .expect("stats");
+        if got.0 >= at_least || tokio::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 /// Closes `pool` and drops its database.
