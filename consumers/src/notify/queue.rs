@@ -8,6 +8,12 @@
 //! update, with no new index entries (migration 0019). Every later update is guarded by
 //! the state it expects, so a receipt that arrives before the worker records the
 //! provider's answer wins, and nothing moves out of a final state.
+//!
+//! Outcomes, receipts and expiries lock their rows in id order before they update them
+//! (`SELECT … ORDER BY id FOR UPDATE` in a materialised CTE). The order of the ids
+//! passed in decides nothing: the UPDATE's plan does (a hash join locks in heap
+//! order), and two statements locking shared rows in different orders deadlock, each
+//! costing PostgreSQL's `deadlock_timeout` (1 s) and a failed statement.
 
 use std::time::Duration;
 
@@ -132,11 +138,7 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
     let mut ids = Vec::with_capacity(results.len());
     let (mut states, mut delays) = (Vec::new(), Vec::new());
     let (mut refs, mut errors) = (Vec::new(), Vec::new());
-    // Rows are locked in id order, as the receipt groups lock them: two groups that
-    // share rows wait for each other instead of deadlocking.
-    let mut sorted: Vec<&Attempted> = results.iter().collect();
-    sorted.sort_by_key(|r| r.id);
-    for r in sorted {
+    for r in results {
         let (state, delay) = match r.next {
             Next::AwaitReceipt => ("sent", 0.0),
             Next::RetryIn(d) => ("queued", d.as_secs_f64()),
@@ -148,16 +150,21 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
         refs.push(r.provider_ref.clone());
         errors.push(r.error.clone());
     }
+    // Rows are locked in id order first, as receipts and expiries
+    // lock them: two statements that share rows wait for each other instead of
+    // deadlocking, whatever plan the UPDATE gets.
     let updated: Vec<Uuid> = sqlx::query_scalar(
-        "UPDATE notification n
+        "WITH locked AS MATERIALIZED (
+                SELECT id FROM notification WHERE id = ANY($1) ORDER BY id FOR UPDATE)
+         UPDATE notification n
             SET state = r.state, lease_until = NULL, last_error = r.error,
                 provider_ref = COALESCE(r.provider_ref, n.provider_ref),
                 next_attempt_at = now() + make_interval(secs => r.delay),
                 sent_at = CASE WHEN r.state = 'sent' THEN now() ELSE n.sent_at END,
                 finished_at = CASE WHEN r.state IN ('queued', 'sent') THEN NULL ELSE now() END
            FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::float8[])
-                AS r(id, state, provider_ref, error, delay)
-          WHERE n.id = r.id AND n.state IN ('queued', 'sending')
+                AS r(id, state, provider_ref, error, delay), locked l
+          WHERE n.id = r.id AND l.id = n.id AND n.state IN ('queued', 'sending')
             AND n.lease_until IS NOT NULL
       RETURNING n.id",
     )
@@ -186,11 +193,16 @@ pub enum ReceiptEffect {
 /// ago whose receipt never came. Returns how many.
 pub async fn expire_receipts(pool: &PgPool, channel: &str, timeout: Duration) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE notification
+        "WITH locked AS MATERIALIZED (
+                SELECT id FROM notification
+                 WHERE channel = $1 AND state = 'sent'
+                   AND sent_at < now() - make_interval(secs => $2)
+                 ORDER BY id FOR UPDATE)
+         UPDATE notification n
             SET state = 'temporary-failure', finished_at = now(),
                 last_error = 'no delivery receipt within the receipt timeout'
-          WHERE channel = $1 AND state = 'sent'
-            AND sent_at < now() - make_interval(secs => $2)",
+           FROM locked l
+          WHERE n.id = l.id AND n.state = 'sent'",
     )
     .bind(channel)
     .bind(timeout.as_secs_f64())

@@ -43,24 +43,25 @@ pub async fn apply_receipts(
     if receipts.is_empty() {
         return Ok(Vec::new());
     }
-    // Rows are locked in id order, as the outcome records lock them (no deadlock).
-    let mut sorted: Vec<&Receipt> = receipts.iter().collect();
-    sorted.sort_by_key(|r| r.id);
-    let ids: Vec<Uuid> = sorted.iter().map(|r| r.id).collect();
-    let channels: Vec<&str> = sorted.iter().map(|r| r.channel.as_str()).collect();
-    let states: Vec<&str> = sorted.iter().map(|r| r.state.as_str()).collect();
-    let refs: Vec<Option<&str>> = sorted.iter().map(|r| r.provider_ref.as_deref()).collect();
+    // Rows are locked in id order before the UPDATE, as outcomes and expiries lock them
+    // (`queue`'s module documentation): no deadlock whatever the UPDATE's plan.
+    let ids: Vec<Uuid> = receipts.iter().map(|r| r.id).collect();
+    let channels: Vec<&str> = receipts.iter().map(|r| r.channel.as_str()).collect();
+    let states: Vec<&str> = receipts.iter().map(|r| r.state.as_str()).collect();
+    let refs: Vec<Option<&str>> = receipts.iter().map(|r| r.provider_ref.as_deref()).collect();
     // The outer SELECT sees the rows as they were before the UPDATE: their state is
     // only used for the receipts that changed nothing.
     let rows: Vec<(Uuid, String, bool, Option<String>)> = sqlx::query_as(
         "WITH r AS (SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[])
                                 AS r(id, channel, state, provider_ref)),
+              locked AS MATERIALIZED (
+                SELECT id FROM notification WHERE id = ANY($1) ORDER BY id FOR UPDATE),
               changed AS (
                 UPDATE notification n
                    SET state = r.state, finished_at = now(), lease_until = NULL,
                        provider_ref = COALESCE(n.provider_ref, r.provider_ref)
-                  FROM r
-                 WHERE n.id = r.id AND n.channel = r.channel
+                  FROM r, locked l
+                 WHERE n.id = r.id AND l.id = n.id AND n.channel = r.channel
                    AND n.state IN ('queued', 'sending', 'sent')
              RETURNING n.id, n.channel)
          SELECT r.id, r.channel, c.id IS NOT NULL, n.state
