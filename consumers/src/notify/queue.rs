@@ -86,16 +86,16 @@ pub async fn claim_plan(pool: &PgPool, channel: &str, limit: i64) -> sqlx::Resul
 const CLAIM_BEGIN: &str = dossierflow_runtime::db::BEGIN_WITHOUT_SORT;
 
 // A row is claimable when it is due, holds no live lease, and is its dossier's earliest
-// unsent notification on this channel (a later status waits for an earlier one). The due rows are walked
-// in `notification_due` order and each is checked with a correlated `min(seq)`, one
-// probe of `notification_heads` per row, so a round costs about what it claims, not
-// the size of the backlog. (An anti-join lets the planner, misled by stale statistics
-// right after a burst, compare every pair.) The conditions are re-checked on the
-// latest row version when it is locked, so a row another worker claimed after this
-// statement's snapshot is skipped, never claimed twice; a predecessor another worker
-// holds is still open, so the order is kept. The claim sets `state` to the value it
-// already has ('queued'): an unchanged value does not stop a HOT update, and rows an
-// older release left in 'sending' become 'queued' again.
+// unsent notification on this channel (a later status waits for an earlier one). The
+// due rows are walked in `notification_due` order and each is checked with a
+// correlated `min(seq)`, one probe of `notification_heads` per row, so a round costs
+// about what it claims, not the size of the backlog. (An anti-join lets the planner,
+// misled by stale statistics right after a burst, compare every pair.) The conditions
+// are re-checked on the latest row version when it is locked, so a row another worker
+// claimed after this statement's snapshot is skipped, never claimed twice; a
+// predecessor another worker holds is still open, so the order is kept. The claim sets
+// `state` to the value it already has ('queued'): an unchanged value does not stop a
+// HOT update, and rows an older release left in 'sending' become 'queued' again.
 const CLAIM: &str = "WITH due AS (
          SELECT n.id FROM notification n
           WHERE n.channel = $1 AND n.state IN ('queued', 'sending')
@@ -150,9 +150,9 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
         refs.push(r.provider_ref.clone());
         errors.push(r.error.clone());
     }
-    // Rows are locked in id order first, as receipts and expiries
-    // lock them: two statements that share rows wait for each other instead of
-    // deadlocking, whatever plan the UPDATE gets.
+    // Rows are locked in id order first, as receipts and expiries lock them: two
+    // statements that share rows wait for each other instead of deadlocking, whatever
+    // plan the UPDATE gets.
     let updated: Vec<Uuid> = sqlx::query_scalar(
         "WITH locked AS MATERIALIZED (
                 SELECT id FROM notification WHERE id = ANY($1) ORDER BY id FOR UPDATE)
