@@ -33,14 +33,16 @@ async fn claims_write_no_index_entries_and_leased_rows_are_still_claimed() {
     assert_eq!(reloptions, Some(vec!["fillfactor=70".to_string()]));
 
     let mut ids = Vec::new();
-    for _ in 0..20 {
+    // Few enough rows that every new version fits on their page without waiting for
+    // pruning: what is measured is whether an indexed column forces a non-HOT update.
+    for _ in 0..8 {
         let d = common::dossier(&pool).await;
         ids.push(common::notification(&pool, d, "sms").await);
     }
     let never_claimed = common::notification(&pool, common::dossier(&pool).await, "email").await;
-    assert_eq!(claims_from_own_connection(&name, 100).await, 20);
-    let (updated, hot) = common::updates(&pool, "notification", 20).await;
-    assert_eq!((updated, hot), (20, 20), "every claim is a HOT update");
+    assert_eq!(claims_from_own_connection(&name, 100).await, 8);
+    let (updated, hot) = common::updates(&pool, "notification", 8).await;
+    assert_eq!((updated, hot), (8, 8), "every claim is a HOT update");
 
     let state: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT state FROM notification WHERE channel = 'sms'")

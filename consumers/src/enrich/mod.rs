@@ -17,3 +17,4 @@ mod shell;
 
 pub use handle::{Enrichment, decide, field_name};
 pub use shell::Enrich;
+pub use shell::MARK_ENRICHED;

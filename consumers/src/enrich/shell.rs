@@ -13,6 +13,11 @@ use dossierflow_schemas::{EnrichedV1, Envelope, VerificationOutcome, VerifiedV1,
 use super::handle::decide;
 use crate::Facts;
 
+/// Marks a dossier enriched (`$1` id). No index covers the columns it sets, so it is a
+/// HOT update (migration 0020; `tests/dossier_hot_updates.rs` runs it).
+pub const MARK_ENRICHED: &str =
+    "UPDATE dossier SET stage = 'enriched', updated_at = now() WHERE id = $1";
+
 /// The enrich stage.
 pub struct Enrich {
     /// The database, through group commits (records handled together share a commit).
@@ -97,7 +102,7 @@ impl Stage for Enrich {
             .bind(dossier_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE dossier SET stage = 'enriched', updated_at = now() WHERE id = $1")
+        sqlx::query(MARK_ENRICHED)
             .bind(dossier_id)
             .execute(&mut *tx)
             .await?;

@@ -18,4 +18,5 @@ mod handle;
 mod shell;
 
 pub use handle::{Applicant, Decision, decide, parse_applicant};
+pub use shell::RECORD_DECISION;
 pub use shell::{Gate, Verify, VerifyConfig};

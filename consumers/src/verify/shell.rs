@@ -229,6 +229,15 @@ async fn stage_record(
     Ok(())
 }
 
+/// The verification outcome on the dossier row: `$1` id, `$2` stage, `$3` outcome, `$4`
+/// mismatched fields, `$5` refused. It sets no indexed column unless it refuses, so it
+/// is a HOT update (migration 0020; `tests/dossier_hot_updates.rs` runs it).
+pub const RECORD_DECISION: &str =
+    "UPDATE dossier SET stage = $2, verification = $3, mismatch_fields = $4,
+                status = CASE WHEN $5 THEN 3 ELSE status END,
+                waiting_reason = NULL, waiting_since = NULL, updated_at = now()
+         WHERE id = $1";
+
 /// Writes the verification outcome on the dossier row; returns the rows updated (0 when
 /// the row does not exist).
 async fn record_decision(
@@ -236,19 +245,14 @@ async fn record_decision(
     dossier_id: Uuid,
     decision: &Decision,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE dossier SET stage = $2, verification = $3, mismatch_fields = $4,
-                status = CASE WHEN $5 THEN 3 ELSE status END,
-                waiting_reason = NULL, waiting_since = NULL, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(dossier_id)
-    .bind(decision.stage)
-    .bind(decision.verified.outcome.as_str())
-    .bind(&decision.verified.mismatched_fields)
-    .bind(decision.refusal.is_some())
-    .execute(&mut *tx)
-    .await?;
+    let done = sqlx::query(RECORD_DECISION)
+        .bind(dossier_id)
+        .bind(decision.stage)
+        .bind(decision.verified.outcome.as_str())
+        .bind(&decision.verified.mismatched_fields)
+        .bind(decision.refusal.is_some())
+        .execute(&mut *tx)
+        .await?;
     Ok(done.rows_affected())
 }
 
