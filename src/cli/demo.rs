@@ -90,10 +90,11 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         args.process.csdlqg.csdlqg_url = Some(Url::parse(&format!("http://{addr}/"))?);
     }
     // The in-process providers send receipts to the intake API, so its port must be known
-    // before it starts: an ephemeral port (`:0`) is chosen here.
+    // before it starts: for `:0` a free port is chosen here, outside the range client
+    // sockets take theirs from (`ports`), so that none can take it before intake binds.
     if args.process.intake.intake_addr.port() == 0 {
-        let probe = std::net::TcpListener::bind(args.process.intake.intake_addr)?;
-        args.process.intake.intake_addr = probe.local_addr()?;
+        let port = dossierflow_runtime::ports::free_port()?;
+        args.process.intake.intake_addr.set_port(port);
     }
     let intake = args.process.intake.intake_addr;
     if let Some(addr) =

@@ -9,7 +9,6 @@
 pub mod kafka;
 pub mod portal;
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,12 +31,10 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, outside the range the kernel gives client
+/// sockets (see `dossierflow_runtime::ports`).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    dossierflow_runtime::ports::free_port().expect("free port")
 }
 
 /// Fails with a clear message when the stack is not up, rather than hanging.

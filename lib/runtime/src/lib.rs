@@ -17,6 +17,7 @@
 //! - [`commit_group`]: many stage records in one transaction and one commit.
 //! - [`db`]: pool, database creation, migrations, the inbox (processed events).
 //! - [`outbox`]: writing events in the business transaction and relaying them to Kafka.
+//! - [`ports`]: free ports for the child processes the bench and the tests start.
 //! - [`stage`]: the consume → handle → commit loops every stage runs (concurrency,
 //!   offset tracking, pause on outages, retry topics, dead letters).
 //! - [`shutdown`]: signals and the cancellation token.
@@ -32,6 +33,7 @@ pub mod labels;
 pub mod lag;
 pub mod notify_metrics;
 pub mod outbox;
+pub mod ports;
 mod registration;
 pub mod shutdown;
 pub mod stage;

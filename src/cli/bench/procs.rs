@@ -2,7 +2,6 @@
 //! (`std::env::current_exe()`), each with its output in `<dir>/<name>.log`, every one
 //! killed when the guard is dropped — on success, on error and on panic alike.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,10 +20,10 @@ pub struct Children {
     members: Vec<Member>,
 }
 
-/// A port nobody listens on right now (bound and released).
+/// A port nobody listens on right now, outside the range the kernel gives client
+/// sockets (see `dossierflow_runtime::ports`).
 pub fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
+    Ok(dossierflow_runtime::ports::free_port()?)
 }
 
 impl Children {
