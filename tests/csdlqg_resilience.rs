@@ -6,6 +6,9 @@
 //! - A 60 s outage in the middle of a 2,000-dossier run: nothing lost or dead-lettered,
 //!   the circuit opens within 10 s, everything is verified within 60 s after the
 //!   outage, and the requests the simulator saw during the outage are bounded.
+//! - Lookup slots stay busy while records write: with C = 2 and every decision write
+//!   blocked, the stage still starts lookups for records beyond the first C (2 C in all,
+//!   no more), and once unblocked verifies every dossier.
 
 mod common;
 
@@ -197,4 +200,44 @@ async fn a_sixty_second_outage_loses_nothing_and_recovers_by_itself() {
         during <= 200.0,
         "{during} requests during a 60 s outage is not bounded"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookup_slots_are_not_held_by_records_that_are_writing() {
+    require_broker();
+    let db = TestDb::new();
+    let prefix = format!("t{}.", Uuid::new_v4().simple());
+    let sim = start_sim(SEED, POPULATION, &["--latency", "50ms"]).await;
+    let extra = [("DOSSIER__CSDLQG__MAX_IN_FLIGHT", "2")];
+    let app = start_app("run", &db, &prefix, Some(&sim), &extra).await;
+    let stack = Stack { app, sim, db };
+    let pool = stack.db.pool().await;
+    // Every stage's inbox insert waits behind this lock (reads still pass): a record
+    // that has done its lookup stays in the stage, writing.
+    let mut blocker = pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE processed_event IN EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .expect("lock");
+    submit(&stack, 10, 31).await;
+    let requests = || async {
+        sim_stats(&stack).await["requests"]
+            .as_f64()
+            .expect("requests")
+    };
+    let started = Instant::now();
+    while requests().await < 3.0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "with C = 2 and two records writing, no third lookup started: {} requests",
+            requests().await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Bounded: places for 2 C records, so 4 lookups and no more while all four write.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(requests().await, 4.0, "records in hand are bounded at 2 C");
+    assert_eq!(verified(&pool).await.0, 0, "nothing written while blocked");
+    blocker.rollback().await.expect("unlock");
+    wait_verified(&pool, 10, Duration::from_secs(60)).await;
 }

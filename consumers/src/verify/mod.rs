@@ -19,4 +19,4 @@ mod shell;
 
 pub use handle::{Applicant, Decision, decide, parse_applicant};
 pub use shell::RECORD_DECISION;
-pub use shell::{Gate, Verify, VerifyConfig};
+pub use shell::{Gate, Verify, VerifyConfig, records_in_hand};

@@ -36,6 +36,15 @@ pub struct VerifyConfig {
     pub concurrency: usize,
 }
 
+/// Records the stage handles at once for `lookups` lookup slots (C).
+///
+/// A record holds its place until its group commits, a slot only during its lookup:
+/// twice as many places keep all C slots busy while other records write. The
+/// resilience layer still sends at most C lookups at a time.
+pub fn records_in_hand(lookups: usize) -> usize {
+    lookups.max(1).saturating_mul(2)
+}
+
 /// Tells whether the population register is known to be down, and for how long.
 pub type Gate = Arc<dyn Fn() -> Option<Duration> + Send + Sync>;
 
@@ -127,7 +136,7 @@ impl Stage for Verify {
     }
 
     fn concurrency(&self) -> Option<usize> {
-        Some(self.config.concurrency)
+        Some(records_in_hand(self.config.concurrency))
     }
 
     fn paused_for(&self) -> Option<Duration> {
