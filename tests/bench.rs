@@ -2,7 +2,7 @@
 //! counts: every record produced is consumed (no timing is asserted), the PostgreSQL
 //! rows write every dossier, the pipeline parts finish every dossier they submit with
 //! ordered latency percentiles and measured processes, and the JSON report holds the
-//! sections of each part.
+//! sections of each part; the pipeline part also runs with everything in one process.
 
 mod common;
 
@@ -218,6 +218,64 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
         metric(row, "verified/s") > 0.0 && metric(row, "ratio") > 0.0,
         "{row}"
     );
+    // 20 dossiers fit in C = 32 slots at once: no dossier waits, so no steady part.
+    assert!(metric(row, "steady lookups/s") >= 0.0, "{row}");
+
+    assert_dropped(&stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_pipeline_in_one_process_finishes_every_dossier() {
+    require_broker();
+    let dir = std::env::temp_dir().join(format!("dfbench-test-{}", Uuid::new_v4().simple()));
+    let json = dir.join("report.json");
+    let admin = admin_url();
+    let server = admin.rsplit_once('/').expect("url has a database").0;
+    let prefix = format!("t{}.", Uuid::new_v4().simple());
+    let out = Command::new(BIN)
+        .args(["bench", "--only", "pipeline", "--pipeline-layout", "one"])
+        .args(["--pipeline-rates", "max", "--pipeline-dossiers", "30"])
+        .args(["--pipeline-warm-up", "10"])
+        .args(["--sim-population", "2000", "--partitions", "3"])
+        .args(["--time-limit", "180s"])
+        .args(["--brokers", &brokers(), "--topic-prefix", &prefix])
+        .args(["--pg-server", server])
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run dossierflow bench");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed: {stderr}");
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
+    let sections = report["sections"].as_array().expect("sections");
+    let row = &sections[0]["rows"][0];
+    assert_eq!(row["label"], "max rate");
+    assert_eq!(metric(row, "final"), 30.0, "every dossier finished: {row}");
+    assert_eq!(metric(row, "notified"), 30.0, "{row}");
+    assert_eq!(metric(row, "cut short"), 0.0, "{row}");
+    let notes = sections[0]["notes"].to_string();
+    assert!(
+        notes.contains("processes: run (intake, every stage"),
+        "{notes}"
+    );
+
+    // One pipeline process was measured, and no per-stage process.
+    let procs = sections[1]["rows"].as_array().expect("process rows");
+    let labels: Vec<&str> = procs.iter().filter_map(|r| r["label"].as_str()).collect();
+    let run = procs
+        .iter()
+        .find(|r| r["label"] == "max rate: run")
+        .unwrap_or_else(|| panic!("no process row for run: {labels:?}"));
+    assert!(metric(run, "CPU s") > 0.0, "{run}");
+    for stage in ["intake", "verify", "enrich", "route", "notify", "webhooks"] {
+        assert!(
+            !labels.contains(&format!("max rate: {stage}").as_str()),
+            "{labels:?}"
+        );
+    }
 
     assert_dropped(&stderr);
     let _ = std::fs::remove_dir_all(&dir);

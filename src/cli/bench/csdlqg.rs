@@ -133,6 +133,24 @@ async fn measure(plan: &CsdlqgPlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
     )
     .fetch_one(&stack.pool)
     .await?;
+    // The steady part: from the first lookup's start to the last one's. Throughout it
+    // some dossier still waited for a slot, so all C slots could be busy; after it the
+    // last lookups drain and fewer than C run (a tail no concurrency can fill).
+    let (steady_secs, steady_done): (Option<f64>, i64) = sqlx::query_as(
+        "WITH l AS (SELECT at - latency_ms * interval '1 millisecond' AS started, at AS ended
+                      FROM lookup_audit WHERE channel = 'pipeline'),
+              w AS (SELECT min(started) AS a, max(started) AS b FROM l)
+         SELECT EXTRACT(EPOCH FROM (w.b - w.a))::float8,
+                count(*) FILTER (WHERE l.ended <= w.b)
+           FROM l CROSS JOIN w GROUP BY w.a, w.b",
+    )
+    .fetch_optional(&stack.pool)
+    .await?
+    .unwrap_or((None, 0));
+    let steady = match steady_secs {
+        Some(s) if s > 0.0 => steady_done as f64 / s,
+        _ => 0.0,
+    };
     let secs = match (first_ms, last_ms) {
         (Some(a), Some(b)) if b > a => (b - a) / 1000.0,
         _ => 0.0,
@@ -156,6 +174,12 @@ async fn measure(plan: &CsdlqgPlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
     if mean_s > 0.0 {
         row = row.metric("ratio to C÷mean", rate / (c as f64 / mean_s));
     }
+    row = row
+        .metric("steady lookups/s", steady)
+        .metric("steady ratio", steady / ideal);
+    if mean_s > 0.0 {
+        row = row.metric("steady ratio to C÷mean", steady / (c as f64 / mean_s));
+    }
     let row = row.metric("cut short", if complete { 0.0 } else { 1.0 });
 
     let mut section = Section::new(
@@ -173,6 +197,10 @@ async fn measure(plan: &CsdlqgPlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
         "secs = start of the first lookup (lookup_audit.at − latency) → last \
          dossier.verified.v1 written; ideal/s = C ÷ median latency; the log-normal's mean \
          is above its median, so C ÷ mean (ratio to C÷mean) is the tighter bound"
+            .into(),
+        "steady = lookups that ended between the first lookup's start and the last one's, \
+         ÷ that time: while some dossier still waited for a slot, without the drain at the \
+         end, when fewer than C lookups are left to run"
             .into(),
     ]);
     section.rows.push(row);

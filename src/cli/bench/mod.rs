@@ -17,6 +17,7 @@ mod outcome;
 mod pgbatch;
 mod pgwrite;
 mod pipeline;
+mod pipeline_report;
 mod postgres;
 mod procs;
 mod procstat;
@@ -106,6 +107,10 @@ pub struct BenchArgs {
     /// intake, verify, enrich, route, notify, webhooks (the others `--outbox-relay false`).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=6))]
     pipeline_relays: u8,
+    /// How the pipeline part spreads its components: `separate` (one process per stage)
+    /// or `one` (`dossierflow run`: everything in one process, one relay).
+    #[arg(long, value_enum, default_value = "separate")]
+    pipeline_layout: pipeline::Layout,
     /// Citizens in the CSDLQG simulator's population; applicants are drawn from it.
     #[arg(long, default_value_t = 100_000)]
     sim_population: usize,
@@ -214,6 +219,7 @@ async fn run_part(a: &BenchArgs, part: Part, run_id: &str) -> anyhow::Result<Vec
                 dossiers: a.pipeline_dossiers,
                 warm_up: a.pipeline_warm_up as usize,
                 concurrency: a.pipeline_concurrency.max(1),
+                layout: a.pipeline_layout,
                 relays: usize::from(a.pipeline_relays),
                 time_limit: a.time_limit,
             };

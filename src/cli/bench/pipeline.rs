@@ -1,5 +1,6 @@
 //! Part c: the full pipeline as separate processes ([`super::stack`]: intake, verify,
-//! enrich, route, notify, webhooks; CSDLQG simulator at zero latency, notification
+//! enrich, route, notify, webhooks), or all in one `run` process (`--pipeline-layout
+//! one`); CSDLQG simulator at zero latency, notification
 //! providers and agency webhooks simulated), fed by the bench at maximum rate and at
 //! fixed rates ([`super::load`]). Per step: throughput, submit→routed and
 //! submit→notified percentiles ([`super::outcome`]), CPU and memory per process
@@ -15,6 +16,7 @@ use uuid::Uuid;
 use super::dbwork::{self, Snapshot};
 use super::load::{self, Load, Rate};
 use super::outcome::{self, percentile};
+use super::pipeline_report::{sections, usage_row};
 use super::procstat::{Meter, Usage, clock_tick};
 use super::progress::{Progress, counter};
 use super::report::{Row, Section};
@@ -31,6 +33,16 @@ const MIX: Mix = Mix {
     wrong_birth: 0.03,
 };
 
+/// How the pipeline's components are spread over processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layout {
+    /// One process per stage ([`STAGES`]), as a fleet is deployed.
+    Separate,
+    /// `dossierflow run`: intake, every stage and the scheduler in one process, with one
+    /// outbox relay, as a small node is deployed.
+    One,
+}
+
 /// Settings of part c.
 #[derive(Debug, Clone)]
 pub struct PipelinePlan {
@@ -45,7 +57,10 @@ pub struct PipelinePlan {
     pub warm_up: usize,
     /// Submissions in flight at most.
     pub concurrency: usize,
-    /// How many stage processes (the first of [`STAGES`]) run an outbox relay.
+    /// How the components are spread over processes.
+    pub layout: Layout,
+    /// How many stage processes (the first of [`STAGES`]) run an outbox relay, when
+    /// separate.
     pub relays: usize,
     /// Upper bound of each step (submission and completion).
     pub time_limit: Duration,
@@ -63,9 +78,14 @@ pub async fn run(plan: &PipelinePlan) -> anyhow::Result<Vec<Section>> {
 async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Section>> {
     stack.start_csdlqg_sim(Duration::ZERO, None)?;
     stack.start_providers().await?;
-    for (i, stage) in STAGES.into_iter().enumerate() {
-        let relay = ("DOSSIER__OUTBOX__RELAY", (i < plan.relays).to_string());
-        stack.start_stage(stage, &[relay])?;
+    match plan.layout {
+        Layout::Separate => {
+            for (i, stage) in STAGES.into_iter().enumerate() {
+                let relay = ("DOSSIER__OUTBOX__RELAY", (i < plan.relays).to_string());
+                stack.start_stage(stage, &[relay])?;
+            }
+        }
+        Layout::One => stack.start_stage("run", &[])?,
     }
     eprintln!("bench: waiting for the simulators and stages to be healthy");
     stack.wait_healthy().await?;
@@ -222,73 +242,4 @@ async fn step(
         complete,
         ids,
     })
-}
-
-fn usage_row(step: &str, u: &Usage, secs: f64) -> Row {
-    let mut row = Row::new(format!("{step}: {}", u.name))
-        .metric("CPU s", u.cpu_s)
-        .metric("CPU %", 100.0 * u.cpu_s / secs.max(1e-9));
-    if let Some(mb) = u.peak_mb {
-        row = row.metric("peak RSS MB", mb);
-    }
-    if let Some(mb) = u.rss_mb {
-        row = row.metric("RSS MB", mb);
-    }
-    row.metric("step secs", secs)
-}
-
-fn sections(plan: &PipelinePlan, stack: &Stack, tick: f64, tick_read: bool) -> (Section, Section) {
-    let p = &plan.stack;
-    let mut lat = Section::new("pipeline", "Full pipeline: throughput and latency (ms)");
-    lat.notes.extend([
-        format!(
-            "processes: {} (one each; the first {} run an outbox relay); csdlqg-sim at 0 ms \
-             latency, {} citizens; notify-sim (every channel, delivery receipts); webhook-sim \
-             for every agency; brokers {}, {} partitions",
-            STAGES.join(", "),
-            plan.relays,
-            p.population,
-            p.brokers,
-            p.partitions
-        ),
-        format!(
-            "open loop, at most {} submissions in flight, up to {} dossiers and {:?} per step; \
-             submit time = scheduled send time (lag ms: worst send behind schedule); 2 % of \
-             applicants unknown to CSDLQG and 3 % with a wrong birth date (refused); {} \
-             warm-up dossiers first, not counted, then VACUUM ANALYZE",
-            plan.concurrency, plan.dossiers, plan.time_limit, plan.warm_up
-        ),
-        "routed = Kafka timestamp of dossier.routed.v1; notified = first provider acceptance \
-         of the outcome notification (received or refused); secs = first submit → last \
-         final; done/s = final ÷ secs; a step is complete when every dossier is final and \
-         its notifications and webhook deliveries are finished (cut short = 1: not within \
-         the time limit, counts as reached)"
-            .into(),
-    ]);
-    let mut procs = Section::new(
-        "pipeline-processes",
-        "Full pipeline: CPU and memory per process",
-    );
-    let tick_note = if tick_read {
-        "read with getconf"
-    } else {
-        "ASSUMED: getconf failed"
-    };
-    procs.notes.push(format!(
-        "CPU s = utime+stime over the step (CLK_TCK {tick}, {tick_note}); CPU % of one core; \
-         peak RSS = VmHWM since the step started (reset through clear_refs); RSS = VmRSS at \
-         the step's end"
-    ));
-    if !stack.targets().1 {
-        procs.notes.push(format!(
-            "broker left out: no single nisshi process names {} on its command line",
-            p.brokers
-        ));
-    }
-    procs.notes.push(
-        "postgres = every process named postgres (the whole server, other databases \
-         included; backends that exited during the step are not counted)"
-            .into(),
-    );
-    (lat, procs)
 }
