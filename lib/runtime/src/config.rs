@@ -100,6 +100,11 @@ pub struct OutboxArgs {
     /// one running process must relay, or nothing is published.
     #[arg(long, env = "DOSSIER__OUTBOX__RELAY", default_value_t = true, action = clap::ArgAction::Set)]
     pub outbox_relay: bool,
+    /// One relay per database leads and publishes every row; the others publish only
+    /// rows older than this (a stuck leader, a backlog). `0s`: every relay publishes
+    /// every row.
+    #[arg(long, env = "DOSSIER__OUTBOX__TAKEOVER", default_value = "5s", value_parser = parse_duration)]
+    pub outbox_takeover: Duration,
 }
 
 /// Keys for citizen data at rest.

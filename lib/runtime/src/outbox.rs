@@ -4,7 +4,9 @@
 //! Guarantee: an event exists on Kafka if and only if its transaction committed (at
 //! least once: a crash between acknowledgement and delete re-sends it, and consumers
 //! de-duplicate on the event id). Every process runs a relay; `FOR UPDATE SKIP LOCKED`
-//! lets several relays share the table without sending a row twice concurrently.
+//! lets several relays share the table without sending a row twice concurrently. One
+//! of them leads and publishes fresh rows; the others take only rows the leader left
+//! behind ([`lead`]).
 //!
 //! The relay also measures, at most once a second, the rows waiting
 //! (`dossier_outbox_backlog`) and the age of the oldest (`dossier_outbox_oldest_age_seconds`).
@@ -27,6 +29,7 @@ use crate::crypto::Keyring;
 use crate::telemetry::Metrics;
 
 mod batch;
+pub mod lead;
 mod write;
 pub use batch::Batch;
 pub use write::{append, append_all, append_copy, append_sealed};
@@ -78,13 +81,16 @@ pub async fn relay(
 ) {
     let mut failures = 0u32;
     let mut measured: Option<Instant> = None;
+    let mut lead = lead::Lead::new(pool.clone(), args.outbox_takeover);
     loop {
         let stopping = shutdown.is_cancelled();
         if measured.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
             measured = Some(Instant::now());
             measure_backlog(&pool, &metrics).await;
         }
-        match relay_once(&pool, &producer, args.outbox_batch, keys.as_ref()).await {
+        let older_than = lead.scope(&metrics).await;
+        let batch = args.outbox_batch;
+        match relay_once(&pool, &producer, batch, keys.as_ref(), older_than).await {
             Ok(n) => {
                 failures = 0;
                 metrics.outbox_published.inc_by(n as u64);
@@ -92,8 +98,13 @@ pub async fn relay(
                     return;
                 }
                 if n == 0 {
+                    // A standby has nothing to do until the leader falls behind.
+                    let idle = match older_than {
+                        None => args.outbox_idle_poll,
+                        Some(_) => lead::CHECK_EVERY,
+                    };
                     tokio::select! {
-                        _ = tokio::time::sleep(args.outbox_idle_poll) => {}
+                        _ = tokio::time::sleep(idle) => {}
                         _ = shutdown.cancelled() => {}
                     }
                 }
@@ -144,6 +155,12 @@ const RELAY_BEGIN: &str = crate::db::BEGIN_WITHOUT_SORT;
 const RELAY_SELECT: &str = "SELECT id, aggregateid, type, topic, source, payload, occurred_at,
         key_id, sealed FROM outbox ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED";
 
+/// A standby's round: the same walk, only over rows older than $2 milliseconds.
+const STANDBY_SELECT: &str = "SELECT id, aggregateid, type, topic, source, payload,
+        occurred_at, key_id, sealed FROM outbox
+        WHERE created_at < now() - $2 * interval '1 millisecond'
+        ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED";
+
 /// The plan PostgreSQL chooses for a relay round's select now (`EXPLAIN`, text), under
 /// the relay's settings; nothing is locked. The tests check it on an empty, analysed
 /// outbox.
@@ -158,18 +175,23 @@ pub async fn relay_plan(pool: &PgPool, batch: i64) -> sqlx::Result<String> {
     Ok(lines.join("\n"))
 }
 
-/// One round: lock a batch, publish it, delete what was acknowledged.
+/// One round: lock a batch (only rows older than `older_than` when given), publish it,
+/// delete what was acknowledged.
 async fn relay_once(
     pool: &PgPool,
     producer: &FutureProducer,
     batch: i64,
     keys: Option<&Keyring>,
+    older_than: Option<Duration>,
 ) -> anyhow::Result<usize> {
     let mut tx = pool.begin_with(RELAY_BEGIN).await?;
-    let rows: Vec<Row> = sqlx::query_as(RELAY_SELECT)
-        .bind(batch)
-        .fetch_all(&mut *tx)
-        .await?;
+    let select = match older_than {
+        None => sqlx::query_as(RELAY_SELECT).bind(batch),
+        Some(age) => sqlx::query_as(STANDBY_SELECT)
+            .bind(batch)
+            .bind(i64::try_from(age.as_millis()).unwrap_or(i64::MAX)),
+    };
+    let rows: Vec<Row> = select.fetch_all(&mut *tx).await?;
     if rows.is_empty() {
         tx.commit().await?;
         return Ok(0);

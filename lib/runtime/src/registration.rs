@@ -85,6 +85,12 @@ const OUTBOX_OLDEST_AGE: Spec = (
     "seconds",
     "Age of the oldest outbox row (0 when empty)",
 );
+const OUTBOX_RELAY_LEADING: Spec = (
+    Outbox,
+    "dossier_outbox_relay_leading",
+    "1",
+    "1 while this process's outbox relay leads (publishes every row); 0 on standby or with no relay",
+);
 const CSDLQG_REQUESTS: Spec = (
     Csdlqg,
     "dossier_csdlqg_requests_total",
@@ -233,6 +239,7 @@ impl Metrics {
             outbox_errors: c.add(OUTBOX_ERRORS, Counter::default()),
             outbox_backlog: c.add(OUTBOX_BACKLOG, Gauge::default()),
             outbox_oldest_age: c.add(OUTBOX_OLDEST_AGE, Gauge::default()),
+            outbox_relay_leading: c.add(OUTBOX_RELAY_LEADING, Gauge::default()),
             csdlqg_requests: c.add(CSDLQG_REQUESTS, Family::default()),
             csdlqg_duration: c.add(CSDLQG_DURATION, latency_buckets()),
             csdlqg_in_flight: c.add(CSDLQG_IN_FLIGHT, Gauge::default()),

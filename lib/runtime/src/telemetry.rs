@@ -67,6 +67,9 @@ pub struct Metrics {
     pub outbox_backlog: Gauge,
     /// Age of the oldest outbox row, in seconds (0 when empty).
     pub outbox_oldest_age: FloatGauge,
+    /// 1 while this process's relay publishes every row (it leads, or leadership is
+    /// off), 0 while it stands by.
+    pub outbox_relay_leading: Gauge,
     /// CSDLQG lookups by outcome.
     pub csdlqg_requests: Family<OutcomeLabel, Counter>,
     /// CSDLQG lookup latency, per attempt.
