@@ -20,8 +20,16 @@ fn metric(row: &Value, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("row {} has no metric {name}", row["label"]))
 }
 
-#[test]
-fn bench_consumes_every_record_it_produces_and_writes_every_dossier() {
+/// One bench run's output.
+struct Run {
+    table: String,
+    stderr: String,
+    report: Value,
+}
+
+/// Runs `dossierflow bench <args>` on the test broker (a topic prefix of its own) and
+/// PostgreSQL; fails the test if the run fails.
+fn run_bench(args: &[&str]) -> Run {
     require_broker();
     let dir = std::env::temp_dir().join(format!("dfbench-test-{}", Uuid::new_v4().simple()));
     let json = dir.join("report.json");
@@ -29,36 +37,51 @@ fn bench_consumes_every_record_it_produces_and_writes_every_dossier() {
     let server = admin.rsplit_once('/').expect("url has a database").0;
     let prefix = format!("t{}.", Uuid::new_v4().simple());
     let out = Command::new(BIN)
-        .args([
-            "bench",
-            "--only",
-            "broker,postgres",
-            "--broker-records",
-            "300",
-        ])
-        .args([
-            "--partitions",
-            "3",
-            "--time-limit",
-            "60s",
-            "--pg-writers",
-            "2",
-        ])
-        .args(["--pg-dossiers", "200", "--pg-batch", "50"])
+        .arg("bench")
+        .args(args)
         .args(["--brokers", &brokers(), "--topic-prefix", &prefix])
         .args(["--pg-server", server])
         .arg("--json")
         .arg(&json)
         .output()
         .expect("run dossierflow bench");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "bench failed: {stderr}");
-    let table = String::from_utf8_lossy(&out.stdout);
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
+    let _ = std::fs::remove_dir_all(&dir);
+    Run {
+        table: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        report,
+    }
+}
+
+#[test]
+fn bench_consumes_every_record_it_produces_and_writes_every_dossier() {
+    let Run {
+        table,
+        stderr,
+        report,
+    } = run_bench(&[
+        "--only",
+        "broker,postgres",
+        "--broker-records",
+        "300",
+        "--partitions",
+        "3",
+        "--time-limit",
+        "60s",
+        "--pg-writers",
+        "2",
+        "--pg-dossiers",
+        "200",
+        "--pg-batch",
+        "50",
+    ]);
     assert!(table.contains("== Broker ceiling"), "{table}");
     assert!(stderr.contains("bench: produce submitted.v1"), "{stderr}");
 
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
     let sections = report["sections"].as_array().expect("sections");
     assert_eq!(sections.len(), 2);
     assert_eq!(sections[0]["name"], "broker");
@@ -76,24 +99,7 @@ fn bench_consumes_every_record_it_produces_and_writes_every_dossier() {
         assert_eq!(metric(row, "dossiers"), 200.0, "{row}");
     }
     // The bench database is dropped at the end.
-    let created = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("bench: creating and migrating database "))
-        .expect("database name in the progress");
-    let check = Command::new("psql")
-        .args([&admin, "-tAc"])
-        .arg(format!(
-            "SELECT count(*) FROM pg_database WHERE datname = '{created}'"
-        ))
-        .output();
-    if let Ok(check) = check {
-        assert_eq!(
-            String::from_utf8_lossy(&check.stdout).trim(),
-            "0",
-            "{created} left behind"
-        );
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_dropped(&stderr);
 }
 
 /// The `bench` databases named in the progress lines no longer exist.
@@ -126,35 +132,36 @@ fn assert_dropped(stderr: &str) {
 
 #[test]
 fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process() {
-    require_broker();
-    let dir = std::env::temp_dir().join(format!("dfbench-test-{}", Uuid::new_v4().simple()));
-    let json = dir.join("report.json");
-    let admin = admin_url();
-    let server = admin.rsplit_once('/').expect("url has a database").0;
-    let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let out = Command::new(BIN)
-        .args(["bench", "--only", "pipeline,csdlqg"])
-        .args(["--pipeline-rates", "20", "--pipeline-dossiers", "30"])
-        .args(["--pipeline-warm-up", "20"])
+    let Run {
+        table,
+        stderr,
+        report,
+    } = run_bench(&[
         // One relay (intake's) publishes every stage's events.
-        .args(["--pipeline-relays", "1"])
-        .args(["--csdlqg-dossiers", "20", "--csdlqg-latency", "50ms"])
-        .args(["--sim-population", "2000", "--partitions", "3"])
-        .args(["--time-limit", "180s"])
-        .args(["--brokers", &brokers(), "--topic-prefix", &prefix])
-        .args(["--pg-server", server])
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .expect("run dossierflow bench");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench failed: {stderr}");
-    let table = String::from_utf8_lossy(&out.stdout);
+        "--only",
+        "pipeline,csdlqg",
+        "--pipeline-rates",
+        "20",
+        "--pipeline-dossiers",
+        "30",
+        "--pipeline-warm-up",
+        "20",
+        "--pipeline-relays",
+        "1",
+        "--csdlqg-dossiers",
+        "20",
+        "--csdlqg-latency",
+        "50ms",
+        "--sim-population",
+        "2000",
+        "--partitions",
+        "3",
+        "--time-limit",
+        "180s",
+    ]);
     assert!(table.contains("== Full pipeline"), "{table}");
     assert!(stderr.contains("bench: pipeline 20/s"), "{stderr}");
 
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
     let sections = report["sections"].as_array().expect("sections");
     let names: Vec<&str> = sections.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(
@@ -222,34 +229,29 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
     assert!(metric(row, "steady lookups/s") >= 0.0, "{row}");
 
     assert_dropped(&stderr);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn bench_pipeline_in_one_process_finishes_every_dossier() {
-    require_broker();
-    let dir = std::env::temp_dir().join(format!("dfbench-test-{}", Uuid::new_v4().simple()));
-    let json = dir.join("report.json");
-    let admin = admin_url();
-    let server = admin.rsplit_once('/').expect("url has a database").0;
-    let prefix = format!("t{}.", Uuid::new_v4().simple());
-    let out = Command::new(BIN)
-        .args(["bench", "--only", "pipeline", "--pipeline-layout", "one"])
-        .args(["--pipeline-rates", "max", "--pipeline-dossiers", "30"])
-        .args(["--pipeline-warm-up", "10"])
-        .args(["--sim-population", "2000", "--partitions", "3"])
-        .args(["--time-limit", "180s"])
-        .args(["--brokers", &brokers(), "--topic-prefix", &prefix])
-        .args(["--pg-server", server])
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .expect("run dossierflow bench");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench failed: {stderr}");
+    let Run { stderr, report, .. } = run_bench(&[
+        "--only",
+        "pipeline",
+        "--pipeline-layout",
+        "one",
+        "--pipeline-rates",
+        "max",
+        "--pipeline-dossiers",
+        "30",
+        "--pipeline-warm-up",
+        "10",
+        "--sim-population",
+        "2000",
+        "--partitions",
+        "3",
+        "--time-limit",
+        "180s",
+    ]);
 
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("report")).expect("JSON");
     let sections = report["sections"].as_array().expect("sections");
     let row = &sections[0]["rows"][0];
     assert_eq!(row["label"], "max rate");
@@ -278,5 +280,4 @@ fn bench_pipeline_in_one_process_finishes_every_dossier() {
     }
 
     assert_dropped(&stderr);
-    let _ = std::fs::remove_dir_all(&dir);
 }
