@@ -27,6 +27,9 @@ pub const LEADER_LOCK: i64 = 0x6466_6c6f_7752_6c79;
 /// checks that its lock connection is still alive.
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
+/// How long one check may take (connect, then the lock or a ping).
+const CHECK_LIMIT: Duration = Duration::from_secs(5);
+
 /// One relay's view of the leadership.
 pub struct Lead {
     pool: PgPool,
@@ -59,7 +62,16 @@ impl Lead {
         if self.checked.is_none_or(|at| at.elapsed() >= CHECK_EVERY) {
             self.checked = Some(Instant::now());
             let was = self.leading;
-            self.leading = self.check().await;
+            // A hung server must not hold up the relay's rounds: past the limit this
+            // relay stands by and starts afresh on a new connection.
+            self.leading = match tokio::time::timeout(CHECK_LIMIT, self.check()).await {
+                Ok(leading) => leading,
+                Err(_) => {
+                    tracing::warn!("outbox relay: the leader lock check timed out");
+                    self.conn = None;
+                    false
+                }
+            };
             if self.leading != was {
                 tracing::info!(
                     leading = self.leading,
