@@ -3,7 +3,7 @@
 //!
 //! Every process runs a relay, so that no configuration can leave events unpublished.
 //! But relays that all take every row compete for the same rows and send small batches:
-//! in the bench, six such relays finished 14–31 % fewer dossiers a second. So the relay
+//! in the bench, six such relays finished 12–23 % fewer dossiers a second. So the relay
 //! holding the lock (`pg_try_advisory_lock`, on a connection of its own) publishes
 //! every row, and the others publish only rows older than the takeover age: nothing
 //! while the leader keeps up, and the backlog with it when it does not (a stuck leader,
