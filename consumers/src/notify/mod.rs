@@ -25,6 +25,7 @@ pub mod alert;
 pub mod channel;
 pub mod groups;
 mod handle;
+pub mod order;
 pub mod policy;
 pub mod queue;
 pub mod receipt_group;

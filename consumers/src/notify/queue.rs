@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::policy::Next;
@@ -128,13 +128,38 @@ pub struct Attempted {
 }
 
 /// Records attempts' results on rows this worker holds, with one statement and one
-/// commit (a commit each made these updates most of the database's commits). Returns,
-/// per result and in order, whether it was recorded: `false` when the row is no longer
-/// leased (a receipt came first and ended it, or it was never claimed).
+/// commit (a commit each made these updates most of the database's commits); a second
+/// statement in the same transaction when some are retried. Returns, per result and in
+/// order, whether it was recorded: `false` when the row is no longer leased (a receipt
+/// came first and ended it, or it was never claimed).
 pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Vec<bool>> {
     if results.is_empty() {
         return Ok(Vec::new());
     }
+    let mut conn = pool.acquire().await?;
+    if !results.iter().any(|r| matches!(r.next, Next::RetryIn(_))) {
+        let updated = update_outcomes(&mut conn, results).await?;
+        return Ok(results.iter().map(|r| updated.contains(&r.id)).collect());
+    }
+    let mut tx = conn.begin().await?;
+    let updated = update_outcomes(&mut tx, results).await?;
+    // Rows put back to be retried take the rows waiting behind them along
+    // (`order::postpone_waiting`), so a provider outage does not leave those due.
+    let retried: Vec<Uuid> = results
+        .iter()
+        .filter(|r| matches!(r.next, Next::RetryIn(_)) && updated.contains(&r.id))
+        .map(|r| r.id)
+        .collect();
+    super::order::postpone_waiting(&mut tx, &retried).await?;
+    tx.commit().await?;
+    Ok(results.iter().map(|r| updated.contains(&r.id)).collect())
+}
+
+/// The outcome `UPDATE` of [`record_all`]; returns the ids it recorded.
+async fn update_outcomes(
+    conn: &mut PgConnection,
+    results: &[Attempted],
+) -> sqlx::Result<Vec<Uuid>> {
     let mut ids = Vec::with_capacity(results.len());
     let (mut states, mut delays) = (Vec::new(), Vec::new());
     let (mut refs, mut errors) = (Vec::new(), Vec::new());
@@ -153,7 +178,7 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
     // Rows are locked in id order first, as receipts and expiries lock them: two
     // statements that share rows wait for each other instead of deadlocking, whatever
     // plan the UPDATE gets.
-    let updated: Vec<Uuid> = sqlx::query_scalar(
+    sqlx::query_scalar(
         "WITH locked AS MATERIALIZED (
                 SELECT id FROM notification WHERE id = ANY($1) ORDER BY id FOR UPDATE)
          UPDATE notification n
@@ -173,9 +198,8 @@ pub async fn record_all(pool: &PgPool, results: &[Attempted]) -> sqlx::Result<Ve
     .bind(&refs)
     .bind(&errors)
     .bind(&delays)
-    .fetch_all(pool)
-    .await?;
-    Ok(results.iter().map(|r| updated.contains(&r.id)).collect())
+    .fetch_all(conn)
+    .await
 }
 
 /// What a receipt did.

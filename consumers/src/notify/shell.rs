@@ -1,6 +1,5 @@
 //! I/O shell of the notify stage.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,12 +12,12 @@ use dossierflow_runtime::outbox;
 use dossierflow_runtime::stage::{Delivery, Stage, StageError};
 use dossierflow_runtime::telemetry::{ChannelLabel, Metrics};
 use dossierflow_schemas::{Envelope, NotificationV1, StatusV1, topics};
-use uuid::Uuid;
 
 use super::channel::NotifyChannel;
 use super::handle::{Contact, plan};
+use super::order::{self, Change, NewRow};
 use super::record::Facts;
-use super::templates::{TEMPLATE_VERSION, template_for};
+use super::templates::template_for;
 use crate::deadlines::OVERDUE_REASON;
 
 /// The notify stage.
@@ -111,28 +110,17 @@ impl Stage for Notify {
         );
         // One statement for every channel's row; only rows new to the table (a replayed
         // status event finds its rows there) get an outbox event.
-        let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
-        let channels: Vec<&str> = planned.iter().map(|p| p.channel.as_str()).collect();
-        let templates: Vec<&str> = planned.iter().map(|p| p.template).collect();
-        let inserted: Vec<(Uuid,)> = sqlx::query_as(
-            "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template,
-                                       facts, template_version)
-             SELECT p.id, $4, $5, p.channel, $6, p.template, $7, $8
-               FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS p(id, channel, template, ord)
-              ORDER BY p.ord
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(&ids)
-        .bind(&channels)
-        .bind(&templates)
-        .bind(d.dossier_id)
-        .bind(event.id)
-        .bind(i16::from(d.status_code))
-        .bind(&facts_json)
-        .bind(TEMPLATE_VERSION)
-        .fetch_all(&mut *tx)
-        .await?;
-        let new: HashSet<Uuid> = inserted.into_iter().map(|(id,)| id).collect();
+        let rows: Vec<NewRow<'_>> = planned
+            .iter()
+            .map(|p| (p.id, p.channel.as_str(), p.template))
+            .collect();
+        let change = Change {
+            dossier_id: d.dossier_id,
+            status_event_id: event.id,
+            status_code: i16::from(d.status_code),
+            facts: &facts_json,
+        };
+        let new = order::enqueue(&mut tx, change, &rows).await?;
         let queued: Vec<&str> = planned
             .iter()
             .filter(|p| new.contains(&p.id))
