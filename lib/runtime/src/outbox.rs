@@ -152,23 +152,35 @@ async fn measure_backlog(pool: &PgPool, metrics: &Metrics) {
 /// the relay's transaction therefore forbids sorting.
 const RELAY_BEGIN: &str = crate::db::BEGIN_WITHOUT_SORT;
 
+/// A round's select: the oldest rows, or for a standby ($2 not NULL) only rows older
+/// than $2 milliseconds, in the same walk.
 const RELAY_SELECT: &str = "SELECT id, aggregateid, type, topic, source, payload, occurred_at,
-        key_id, sealed FROM outbox ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED";
-
-/// A standby's round: the same walk, only over rows older than $2 milliseconds.
-const STANDBY_SELECT: &str = "SELECT id, aggregateid, type, topic, source, payload,
-        occurred_at, key_id, sealed FROM outbox
-        WHERE created_at < now() - $2 * interval '1 millisecond'
+        key_id, sealed FROM outbox
+        WHERE $2::bigint IS NULL OR created_at < now() - $2 * interval '1 millisecond'
         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED";
 
-/// The plan PostgreSQL chooses for a relay round's select now (`EXPLAIN`, text), under
-/// the relay's settings; nothing is locked. The tests check it on an empty, analysed
-/// outbox.
-pub async fn relay_plan(pool: &PgPool, batch: i64) -> sqlx::Result<String> {
+/// `older_than` as the select's `$2`.
+fn cutoff_ms(older_than: Option<Duration>) -> Option<i64> {
+    older_than.map(|age| i64::try_from(age.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The generic plan PostgreSQL makes for a relay round's select (`EXPLAIN`, text), the
+/// one a connection caches after a few rounds, under the relay's settings, for a leader
+/// (`older_than` `None`) or a standby; nothing is locked. The tests check it on an
+/// empty, analysed outbox.
+pub async fn relay_plan(
+    pool: &PgPool,
+    batch: i64,
+    older_than: Option<Duration>,
+) -> sqlx::Result<String> {
     let mut tx = pool.begin_with(RELAY_BEGIN).await?;
+    sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
+        .execute(&mut *tx)
+        .await?;
     let lines: Vec<String> =
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {RELAY_SELECT}")))
             .bind(batch)
+            .bind(cutoff_ms(older_than))
             .fetch_all(&mut *tx)
             .await?;
     tx.rollback().await?;
@@ -185,13 +197,11 @@ async fn relay_once(
     older_than: Option<Duration>,
 ) -> anyhow::Result<usize> {
     let mut tx = pool.begin_with(RELAY_BEGIN).await?;
-    let select = match older_than {
-        None => sqlx::query_as(RELAY_SELECT).bind(batch),
-        Some(age) => sqlx::query_as(STANDBY_SELECT)
-            .bind(batch)
-            .bind(i64::try_from(age.as_millis()).unwrap_or(i64::MAX)),
-    };
-    let rows: Vec<Row> = select.fetch_all(&mut *tx).await?;
+    let rows: Vec<Row> = sqlx::query_as(RELAY_SELECT)
+        .bind(batch)
+        .bind(cutoff_ms(older_than))
+        .fetch_all(&mut *tx)
+        .await?;
     if rows.is_empty() {
         tx.commit().await?;
         return Ok(0);
