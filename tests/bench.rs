@@ -150,6 +150,8 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
         "1",
         "--csdlqg-dossiers",
         "20",
+        "--csdlqg-max-in-flight",
+        "4",
         "--csdlqg-latency",
         "50ms",
         "--sim-population",
@@ -195,9 +197,28 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
             .find(|r| r["label"] == format!("20/s: {stage}"))
             .unwrap_or_else(|| panic!("no process row for {stage}: {procs:?}"));
         assert!(metric(row, "CPU s") > 0.0, "{row}");
+        assert!(metric(row, "CPU ms/dossier") > 0.0, "{row}");
         assert!(metric(row, "peak RSS MB") > 0.0, "{row}");
         assert!(metric(row, "RSS MB") > 0.0, "{row}");
     }
+    // Every process together: the sum of the rows, per final dossier, and the rate at
+    // which that cost fills the machine's cores.
+    let all = procs
+        .iter()
+        .find(|r| r["label"] == "20/s: all processes")
+        .unwrap_or_else(|| panic!("no total row: {procs:?}"));
+    let sum: f64 = procs
+        .iter()
+        .filter(|r| r["label"] != "20/s: all processes")
+        .map(|r| metric(r, "CPU s"))
+        .sum();
+    assert!((metric(all, "CPU s") - sum).abs() < 1e-6, "{all}");
+    let per_dossier = metric(all, "CPU ms/dossier");
+    assert!((per_dossier - sum * 1000.0 / 30.0).abs() < 1e-6, "{all}");
+    let cores = metric(all, "cores");
+    assert!(cores >= 1.0, "{all}");
+    let rate = metric(all, "dossiers/s at this cost");
+    assert!((rate - cores * 1000.0 / per_dossier).abs() < 1e-6, "{all}");
 
     let db = sections[2]["rows"].as_array().expect("database rows");
     assert_eq!(db.len(), 1, "one step: {db:?}");
@@ -219,14 +240,16 @@ fn bench_pipeline_and_csdlqg_parts_finish_every_dossier_and_measure_each_process
     let row = &rows[0];
     assert_eq!(metric(row, "dossiers"), 20.0, "{row}");
     assert_eq!(metric(row, "verified"), 20.0, "{row}");
-    assert_eq!(metric(row, "C"), 32.0, "{row}");
+    assert_eq!(metric(row, "C"), 4.0, "{row}");
     assert_eq!(metric(row, "cut short"), 0.0, "{row}");
     assert!(
         metric(row, "verified/s") > 0.0 && metric(row, "ratio") > 0.0,
         "{row}"
     );
-    // 20 dossiers fit in C = 32 slots at once: no dossier waits, so no steady part.
-    assert!(metric(row, "steady lookups/s") >= 0.0, "{row}");
+    // 20 dossiers through C = 4 slots: lookups wait for a slot, so there is a steady
+    // part (every slot busy) to measure.
+    assert!(metric(row, "steady lookups/s") > 0.0, "{row}");
+    assert!(metric(row, "steady ratio to C÷mean") > 0.0, "{row}");
 
     assert_dropped(&stderr);
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::dbwork::{self, Snapshot};
 use super::load::{self, Load, Rate};
 use super::outcome::{self, percentile};
-use super::pipeline_report::{sections, usage_row};
+use super::pipeline_report::{sections, total_row, usage_row};
 use super::procstat::{Meter, Usage, clock_tick};
 use super::progress::{Progress, counter};
 use super::report::{Row, Section};
@@ -106,6 +106,7 @@ async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
     // that grow by thousands of rows within the step.
     eprintln!("bench: VACUUM ANALYZE after the warm-up, as autovacuum would have run");
     sqlx::raw_sql("VACUUM ANALYZE").execute(&stack.pool).await?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut behind: Vec<Uuid> = Vec::new();
     for (i, rate) in plan.rates.iter().enumerate() {
         if !behind.is_empty() {
@@ -124,9 +125,18 @@ async fn steps(plan: &PipelinePlan, stack: &mut Stack) -> anyhow::Result<Vec<Sec
         behind = if s.complete { Vec::new() } else { s.ids };
         lat.rows.push(s.row);
         db.rows.extend(s.db);
-        for u in s.usage {
-            procs.rows.push(usage_row(&rate.label(), &u, s.secs));
+        for u in &s.usage {
+            procs
+                .rows
+                .push(usage_row(&rate.label(), u, s.secs, s.finished));
         }
+        procs.rows.push(total_row(
+            &rate.label(),
+            &s.usage,
+            s.secs,
+            s.finished,
+            cores,
+        ));
     }
     Ok(vec![lat, procs, db])
 }
@@ -137,6 +147,8 @@ struct Step {
     db: Option<Row>,
     usage: Vec<Usage>,
     secs: f64,
+    /// Dossiers final in the step.
+    finished: usize,
     complete: bool,
     ids: Vec<Uuid>,
 }
@@ -239,6 +251,7 @@ async fn step(
         db,
         usage,
         secs,
+        finished: l.finished,
         complete,
         ids,
     })

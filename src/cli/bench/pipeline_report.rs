@@ -6,10 +6,12 @@ use super::procstat::Usage;
 use super::report::{Row, Section};
 use super::stack::Stack;
 
-pub fn usage_row(step: &str, u: &Usage, secs: f64) -> Row {
+/// One process's row for a step in which `finished` dossiers became final.
+pub fn usage_row(step: &str, u: &Usage, secs: f64, finished: usize) -> Row {
     let mut row = Row::new(format!("{step}: {}", u.name))
         .metric("CPU s", u.cpu_s)
-        .metric("CPU %", 100.0 * u.cpu_s / secs.max(1e-9));
+        .metric("CPU %", 100.0 * u.cpu_s / secs.max(1e-9))
+        .metric("CPU ms/dossier", per_dossier_ms(u.cpu_s, finished));
     if let Some(mb) = u.peak_mb {
         row = row.metric("peak RSS MB", mb);
     }
@@ -17,6 +19,36 @@ pub fn usage_row(step: &str, u: &Usage, secs: f64) -> Row {
         row = row.metric("RSS MB", mb);
     }
     row.metric("step secs", secs)
+}
+
+/// The step's row for every measured process together: the CPU one dossier cost, and
+/// the rate at which that cost would fill every core of the machine (`cores`), the
+/// ceiling the pipeline's own work sets, whatever the broker and PostgreSQL allow.
+pub fn total_row(step: &str, usage: &[Usage], secs: f64, finished: usize, cores: usize) -> Row {
+    let cpu_s: f64 = usage.iter().map(|u| u.cpu_s).sum();
+    let ms = per_dossier_ms(cpu_s, finished);
+    Row::new(format!("{step}: all processes"))
+        .metric("CPU s", cpu_s)
+        .metric("CPU %", 100.0 * cpu_s / secs.max(1e-9))
+        .metric("CPU ms/dossier", ms)
+        .metric("cores", cores as f64)
+        .metric(
+            "dossiers/s at this cost",
+            if ms > 0.0 {
+                cores as f64 * 1000.0 / ms
+            } else {
+                0.0
+            },
+        )
+        .metric("step secs", secs)
+}
+
+fn per_dossier_ms(cpu_s: f64, finished: usize) -> f64 {
+    if finished == 0 {
+        0.0
+    } else {
+        cpu_s * 1000.0 / finished as f64
+    }
 }
 
 pub fn sections(
@@ -72,7 +104,9 @@ pub fn sections(
     procs.notes.push(format!(
         "CPU s = utime+stime over the step (CLK_TCK {tick}, {tick_note}); CPU % of one core; \
          peak RSS = VmHWM since the step started (reset through clear_refs); RSS = VmRSS at \
-         the step's end"
+         the step's end; CPU ms/dossier = CPU s ÷ dossiers final in the step; all processes \
+         = the rows above together, and the dossiers/s at which that cost fills every core \
+         (the ceiling the pipeline's own CPU cost sets on this machine)"
     ));
     if !stack.targets().1 {
         procs.notes.push(format!(
