@@ -14,7 +14,9 @@
 //! cap, through the channel's [`channel::Sender`] ([`senders`]). Retries follow
 //! [`policy::RetryPolicy`] (default: 48 attempts 5 minutes apart); terminal states are
 //! `delivered`, `permanent-failure`, `technical-failure` and `temporary-failure`.
-//! Receipts ([`receipt_group`]) finish notifications the provider accepted.
+//! Receipts ([`receipt_group`]) finish notifications the provider accepted. A later
+//! status waits for an earlier unsent one of its dossier on the same channel, and is not
+//! due while it waits ([`order`]), so a provider outage does not slow the claims.
 //!
 //! **Exactly-once effect**: the unique key (dossier, status event, channel) makes planning
 //! idempotent; the notification id is UUIDv5(status event id, channel) and is sent to the
