@@ -14,11 +14,14 @@
 //! - [`postpone_waiting`] moves the waiting rows of a head that backs off to the head's
 //!   next attempt.
 //!
-//! A waiting row is never made later than its head's next attempt, and a head is
-//! claimed no earlier than that, so when the head ends its successor is already due: no
-//! notification is delayed. The one exception: a receipt that ends a head while it backs off (a
-//! provider that timed out but delivered) leaves its successors waiting until the time
-//! the head's retry was due, at most one retry delay.
+//! A waiting row is never made later than its head's next attempt, and a head is claimed
+//! no earlier than that, so when the head ends its successor is already due: no
+//! notification is delayed. The one exception: a receipt that ends a head while it backs
+//! off (a provider that timed out but delivered) leaves its successors waiting until the
+//! time the head's retry was due, at most one retry delay. And a row planned while its
+//! head is with the provider, committed after the retry's postponement read the table,
+//! stays due until the head's next retry: it is never claimed early (the claim still sees
+//! the head), it only costs a probe per round.
 
 use std::collections::HashSet;
 
@@ -53,7 +56,7 @@ pub async fn enqueue(
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let channels: Vec<&str> = rows.iter().map(|r| r.1).collect();
     let templates: Vec<&str> = rows.iter().map(|r| r.2).collect();
-    // The subquery is one probe of `notification_heads` (channel, dossier_id) per row;
+    // The subquery is one index probe per row (the dossier's open rows on the channel);
     // `GREATEST` ignores the NULL of a dossier with nothing open on the channel.
     let inserted: Vec<Uuid> = sqlx::query_scalar(
         "INSERT INTO notification (id, dossier_id, status_event_id, channel, status_code, template,
