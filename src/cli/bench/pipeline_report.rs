@@ -21,9 +21,10 @@ pub fn usage_row(step: &str, u: &Usage, secs: f64, finished: usize) -> Row {
     row.metric("step secs", secs)
 }
 
-/// The step's row for every measured process together: the CPU one dossier cost, and
-/// the rate at which that cost would fill every core of the machine (`cores`), the
-/// ceiling the pipeline's own work sets, whatever the broker and PostgreSQL allow.
+/// The step's row for every measured process together (the simulators and the bench's
+/// load generator included, about 0.6 ms a dossier): the CPU one dossier cost, and the
+/// rate at which that cost would fill every core of the machine (`cores`), the ceiling
+/// the cost sets, whatever the broker's and PostgreSQL's throughput allow.
 pub fn total_row(step: &str, usage: &[Usage], secs: f64, finished: usize, cores: usize) -> Row {
     let cpu_s: f64 = usage.iter().map(|u| u.cpu_s).sum();
     let ms = per_dossier_ms(cpu_s, finished);
@@ -105,8 +106,9 @@ pub fn sections(
         "CPU s = utime+stime over the step (CLK_TCK {tick}, {tick_note}); CPU % of one core; \
          peak RSS = VmHWM since the step started (reset through clear_refs); RSS = VmRSS at \
          the step's end; CPU ms/dossier = CPU s ÷ dossiers final in the step; all processes \
-         = the rows above together, and the dossiers/s at which that cost fills every core \
-         (the ceiling the pipeline's own CPU cost sets on this machine)"
+         = the rows above together (simulators and this bench's load included), and the \
+         dossiers/s at which that cost fills every core (the ceiling the cost sets on this \
+         machine)"
     ));
     if !stack.targets().1 {
         procs.notes.push(format!(
